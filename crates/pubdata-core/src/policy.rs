@@ -1,0 +1,263 @@
+//! The one policy point: pure functions that decide whether an actor may do an action.
+//! Default deny — a function answers `Ok(Permit)` only on a rule that allows.
+//!
+//! Store writes take a `&Permit`, and a `Permit` can only be made here, so an action that
+//! forgets its check does not compile. Later chapters (sharing, opening, sandbox, consent)
+//! add their decisions here; the arguments grow (grants, consents, emergencies, purpose),
+//! the shape does not.
+
+use crate::Actor;
+use crate::audit::Action;
+use crate::role::Role;
+
+/// Proof that the policy allowed `action`. Only this module can make one.
+#[derive(Debug)]
+pub struct Permit {
+    action: Action,
+}
+
+impl Permit {
+    pub fn action(&self) -> Action {
+        self.action
+    }
+}
+
+/// A refusal with its stable reason code (the `code` the caller sees).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// Nobody is signed in.
+    NotSignedIn,
+    /// The actor lacks the role the action needs.
+    RoleRequired,
+    /// The target belongs to another unit.
+    OtherOrg,
+    /// The token's scope is `read`.
+    ReadOnlyToken,
+    /// A steward tried to grant a role that only the authority grants.
+    RoleNotGrantable,
+}
+
+impl Denied {
+    pub fn code(self) -> &'static str {
+        match self {
+            Denied::NotSignedIn => "not_signed_in",
+            Denied::RoleRequired => "role_required",
+            Denied::OtherOrg => "other_org",
+            Denied::ReadOnlyToken => "read_only_token",
+            Denied::RoleNotGrantable => "role_not_grantable",
+        }
+    }
+}
+
+pub type Decision = Result<Permit, Denied>;
+
+fn permit(action: Action) -> Decision {
+    Ok(Permit { action })
+}
+
+fn signed_in(actor: &Actor) -> Result<(), Denied> {
+    if actor.is_signed_in() || actor.is_local_authority() {
+        Ok(())
+    } else {
+        Err(Denied::NotSignedIn)
+    }
+}
+
+fn writer(actor: &Actor) -> Result<(), Denied> {
+    signed_in(actor)?;
+    if actor.may_write() { Ok(()) } else { Err(Denied::ReadOnlyToken) }
+}
+
+fn admin(actor: &Actor) -> Result<(), Denied> {
+    if actor.is_local_authority() || actor.has_role(Role::PlatformAdmin) {
+        Ok(())
+    } else {
+        Err(Denied::RoleRequired)
+    }
+}
+
+fn staff(actor: &Actor) -> Result<(), Denied> {
+    if actor.is_local_authority() || actor.roles().iter().any(|r| r.is_staff()) {
+        Ok(())
+    } else {
+        Err(Denied::RoleRequired)
+    }
+}
+
+/// Creating, changing, disabling units: the data authority only.
+pub fn manage_orgs(actor: &Actor, action: Action) -> Decision {
+    writer(actor)?;
+    admin(actor)?;
+    permit(action)
+}
+
+/// The list of units is known to every member of staff (they need it to address requests).
+pub fn view_orgs(actor: &Actor, action: Action) -> Decision {
+    signed_in(actor)?;
+    staff(actor)?;
+    permit(action)
+}
+
+/// Creating or changing a user of `target_org` with `roles`. The authority manages everyone;
+/// a steward manages the stewards and members of its own unit.
+pub fn manage_user(
+    actor: &Actor,
+    action: Action,
+    target_org: Option<&str>,
+    roles: &[Role],
+) -> Decision {
+    writer(actor)?;
+    if admin(actor).is_ok() {
+        return permit(action);
+    }
+    if !actor.has_role(Role::Steward) {
+        return Err(Denied::RoleRequired);
+    }
+    if target_org.is_none() || target_org != actor.org_id() {
+        return Err(Denied::OtherOrg);
+    }
+    if roles.iter().any(|r| !matches!(r, Role::Steward | Role::Member)) {
+        return Err(Denied::RoleNotGrantable);
+    }
+    permit(action)
+}
+
+/// Reading users: the authority and auditors see all; a steward sees its own unit.
+/// `org_filter` is the unit the caller restricts to (None = all).
+pub fn view_users(actor: &Actor, action: Action, org_filter: Option<&str>) -> Decision {
+    signed_in(actor)?;
+    if admin(actor).is_ok() || actor.has_role(Role::Auditor) {
+        return permit(action);
+    }
+    if actor.has_role(Role::Steward) {
+        return if org_filter.is_some() && org_filter == actor.org_id() {
+            permit(action)
+        } else {
+            Err(Denied::OtherOrg)
+        };
+    }
+    Err(Denied::RoleRequired)
+}
+
+/// A signed-in user's own things: its tokens, its password, its home page.
+pub fn own_account(actor: &Actor, action: Action, writes: bool) -> Decision {
+    if !actor.is_signed_in() {
+        return Err(Denied::NotSignedIn);
+    }
+    if writes && !actor.may_write() {
+        return Err(Denied::ReadOnlyToken);
+    }
+    permit(action)
+}
+
+/// Issuing a token for any user: operators at the command line only.
+pub fn issue_token_for_user(actor: &Actor, action: Action) -> Decision {
+    if actor.is_local_authority() { permit(action) } else { Err(Denied::RoleRequired) }
+}
+
+/// Editing the working-day calendar: the authority.
+pub fn edit_calendar(actor: &Actor, action: Action) -> Decision {
+    manage_orgs(actor, action)
+}
+
+/// Viewing the calendar's listed days: any member of staff.
+pub fn view_calendar(actor: &Actor, action: Action) -> Decision {
+    view_orgs(actor, action)
+}
+
+/// Public registration, sign-in and other doors that anyone may knock on.
+pub fn anyone(action: Action) -> Decision {
+    permit(action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::{Channel, TokenScope, UserRef};
+
+    fn user(roles: &[Role], org: Option<&str>, scope: Option<TokenScope>) -> Actor {
+        Actor::user(
+            UserRef {
+                user_id: "u1".into(),
+                username: "u".into(),
+                org_id: org.map(str::to_owned),
+                roles: roles.to_vec(),
+            },
+            if scope.is_some() { Channel::Api } else { Channel::Web },
+            scope,
+            "req",
+        )
+    }
+
+    /// One line a case: who, what, expected outcome.
+    fn check(actor: &Actor, decision: Decision, expected: Result<(), Denied>, case: &str) {
+        let _ = actor;
+        assert_eq!(decision.map(|_| ()), expected, "{case}");
+    }
+
+    #[test]
+    fn unit_administration_is_for_the_authority_only() {
+        let a = Action::CreateOrg;
+        let anon = Actor::anonymous(Channel::Api, "r");
+        let admin = user(&[Role::PlatformAdmin], Some("auth"), None);
+        let admin_ro = user(&[Role::PlatformAdmin], Some("auth"), Some(TokenScope::Read));
+        let steward = user(&[Role::Steward], Some("water"), None);
+        let op = Actor::operator("r");
+        check(&anon, manage_orgs(&anon, a), Err(Denied::NotSignedIn), "anonymous");
+        check(&admin, manage_orgs(&admin, a), Ok(()), "admin");
+        check(&admin_ro, manage_orgs(&admin_ro, a), Err(Denied::ReadOnlyToken), "read token");
+        check(&steward, manage_orgs(&steward, a), Err(Denied::RoleRequired), "steward");
+        check(&op, manage_orgs(&op, a), Ok(()), "operator");
+    }
+
+    #[test]
+    fn stewards_manage_only_their_own_units_stewards_and_members() {
+        let a = Action::CreateUser;
+        let s = user(&[Role::Steward], Some("water"), None);
+        let m = user(&[Role::Member], Some("water"), None);
+        let admin = user(&[Role::PlatformAdmin], Some("auth"), None);
+        use Role::*;
+        check(&s, manage_user(&s, a, Some("water"), &[Member]), Ok(()), "own member");
+        check(&s, manage_user(&s, a, Some("water"), &[Steward, Member]), Ok(()), "own steward");
+        check(&s, manage_user(&s, a, Some("power"), &[Member]), Err(Denied::OtherOrg), "other");
+        check(&s, manage_user(&s, a, None, &[Public]), Err(Denied::OtherOrg), "public user");
+        check(
+            &s,
+            manage_user(&s, a, Some("water"), &[Auditor]),
+            Err(Denied::RoleNotGrantable),
+            "auditor role",
+        );
+        check(
+            &s,
+            manage_user(&s, a, Some("water"), &[PlatformAdmin]),
+            Err(Denied::RoleNotGrantable),
+            "admin role",
+        );
+        check(&m, manage_user(&m, a, Some("water"), &[Member]), Err(Denied::RoleRequired), "member");
+        check(&admin, manage_user(&admin, a, Some("power"), &[Auditor]), Ok(()), "admin");
+    }
+
+    #[test]
+    fn user_lists_follow_the_unit_for_stewards() {
+        let a = Action::ListUsers;
+        let s = user(&[Role::Steward], Some("water"), None);
+        let aud = user(&[Role::Auditor], Some("auth"), None);
+        let m = user(&[Role::Member], Some("water"), None);
+        check(&s, view_users(&s, a, Some("water")), Ok(()), "own unit");
+        check(&s, view_users(&s, a, None), Err(Denied::OtherOrg), "all units");
+        check(&aud, view_users(&aud, a, None), Ok(()), "auditor");
+        check(&m, view_users(&m, a, Some("water")), Err(Denied::RoleRequired), "member");
+    }
+
+    #[test]
+    fn own_account_needs_a_user_and_a_writing_scope_for_changes() {
+        let a = Action::CreateToken;
+        let ro = user(&[Role::Member], Some("water"), Some(TokenScope::Read));
+        let op = Actor::operator("r");
+        check(&ro, own_account(&ro, a, true), Err(Denied::ReadOnlyToken), "read token writes");
+        check(&ro, own_account(&ro, Action::ListTokens, false), Ok(()), "read token reads");
+        check(&op, own_account(&op, a, true), Err(Denied::NotSignedIn), "operator has no account");
+        let public = user(&[Role::Public], None, None);
+        check(&public, view_orgs(&public, Action::ListOrgs), Err(Denied::RoleRequired), "public");
+    }
+}

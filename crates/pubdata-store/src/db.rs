@@ -1,0 +1,160 @@
+//! Connection pools and transactions for both backends.
+//!
+//! sqlx's `Any` driver would hide the backend but loses types; instead [`Db`] and [`Tx`] are
+//! enums over the two concrete drivers and the [`each!`] macro runs one query text on
+//! whichever is live. Queries use `$1, $2, …` in order of first appearance, which both
+//! SQLite and PostgreSQL accept.
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("stored value is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// A UNIQUE constraint was violated (e.g. a duplicate credit code or username).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            _ => false,
+        }
+    }
+    /// A FOREIGN KEY constraint was violated (e.g. an unknown parent org).
+    pub fn is_foreign_key_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => e.is_foreign_key_violation(),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the live connection of a [`Tx`], for either backend.
+#[macro_export]
+macro_rules! each {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `url` and brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<Db> {
+        let db = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new().max_connections(16).connect_with(opts).await?;
+            Db::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Begins a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// every action writes its audit entry, and a deferred transaction that upgrades from
+    /// read to write fails rather than waits when another writer got there first.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
