@@ -1,0 +1,74 @@
+//! The shape every action follows:
+//!
+//! ```text
+//! parse input → authorize (policy → Permit) → begin → work → audit entry → commit
+//! ```
+//!
+//! [`Audited`] holds what the audit entry needs. On success the action records the entry in
+//! its own transaction with [`Audited::commit`]; on any failure [`Audited::finish`] records a
+//! `deny` entry with the error's code in a fresh transaction (the action's own rolled back),
+//! so refusals are in the log too and nothing half-done is.
+
+use crate::{App, ActionError, now_ms};
+use pubdata_core::Actor;
+use pubdata_core::audit::{Action, AuditEntry, Decision, Target};
+use pubdata_store::Tx;
+
+pub struct Audited<'a> {
+    pub app: &'a App,
+    pub actor: &'a Actor,
+    pub action: Action,
+    target: std::sync::Mutex<Option<Target>>,
+}
+
+impl<'a> Audited<'a> {
+    pub fn new(app: &'a App, actor: &'a Actor, action: Action) -> Self {
+        Audited { app, actor, action, target: std::sync::Mutex::new(None) }
+    }
+
+    pub fn with_target(self, target: Target) -> Self {
+        self.set_target(target);
+        self
+    }
+
+    /// Names what the action is about, as soon as it is known.
+    pub fn set_target(&self, target: Target) {
+        *self.target.lock().expect("target lock") = Some(target);
+    }
+
+    pub async fn begin(&self) -> Result<Tx, ActionError> {
+        Ok(self.app.db().begin().await?)
+    }
+
+    fn entry(&self, decision: Decision) -> AuditEntry {
+        let target = self.target.lock().expect("target lock").clone();
+        AuditEntry::new(self.actor, self.action, target, decision, now_ms())
+    }
+
+    /// Records the `allow` entry in `tx` and commits the action's work with it.
+    pub async fn commit(&self, mut tx: Tx) -> Result<(), ActionError> {
+        pubdata_store::audit::append(&mut tx, &self.entry(Decision::Allow)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Passes the action's result through; a failure is recorded as a `deny` entry.
+    pub async fn finish<T>(&self, result: Result<T, ActionError>) -> Result<T, ActionError> {
+        if let Err(e) = &result {
+            if let ActionError::Unexpected(cause) = e {
+                tracing::error!(action = self.action.as_str(), request_id = self.actor.request_id(), %cause, "action failed");
+            }
+            let entry = self.entry(Decision::Deny(e.code().to_owned()));
+            let recorded = async {
+                let mut tx = self.app.db().begin().await?;
+                pubdata_store::audit::append(&mut tx, &entry).await?;
+                tx.commit().await
+            };
+            if let Err(audit_err) = recorded.await {
+                // The refusal stands either way; losing its entry is itself a fault to see.
+                tracing::error!(%audit_err, action = self.action.as_str(), "could not record denial");
+            }
+        }
+        result
+    }
+}

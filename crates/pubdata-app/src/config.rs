@@ -1,0 +1,45 @@
+//! Configuration of the actions: where the data lives and the security rules (the 等保
+//! level-3 defaults, each configurable).
+
+use pubdata_core::password::PasswordRules;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub data_dir: std::path::PathBuf,
+    pub security: SecurityConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct SecurityConfig {
+    /// Failed sign-ins in a row that lock an account.
+    pub max_failed_sign_ins: i64,
+    /// How long a locked account stays locked.
+    pub lockout_minutes: i64,
+    /// A web session ends after this long without a request.
+    pub idle_timeout_minutes: i64,
+    pub password: PasswordRules,
+    /// Longest lifetime an API token may be given.
+    pub max_token_days: i64,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            max_failed_sign_ins: 5,
+            lockout_minutes: 30,
+            idle_timeout_minutes: 30,
+            password: PasswordRules::default(),
+            max_token_days: 366,
+        }
+    }
+}
+
+impl Config {
+    /// A configuration on the SQLite file inside `data_dir`.
+    pub fn sqlite_in(data_dir: impl Into<std::path::PathBuf>) -> Config {
+        let data_dir = data_dir.into();
+        let database_url = format!("sqlite:{}", data_dir.join("pubdata.db").display());
+        Config { database_url, data_dir, security: SecurityConfig::default() }
+    }
+}

@@ -1,0 +1,105 @@
+//! The typed errors of actions. Each carries a stable `code` (listed in the http crate's
+//! problem table with its messages); the HTTP status follows from the variant.
+
+use pubdata_core::policy::Denied;
+use pubdata_store::StoreError;
+
+/// One problem with one input field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        FieldError {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message_zh: zh.into(),
+            message_en: en.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// The input is wrong (422); `code` names the problem, `errors` each field.
+    #[error("invalid input: {code}")]
+    Invalid { code: &'static str, errors: Vec<FieldError> },
+    /// The request itself is malformed (400).
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// No valid identity (401).
+    #[error("not authenticated: {0}")]
+    Unauthenticated(&'static str),
+    /// The policy refused (403).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// (404)
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    /// The change clashes with the current state (409).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// A fault of ours, not the caller's (500). The cause is logged, not shown.
+    #[error("unexpected: {0}")]
+    Unexpected(String),
+}
+
+impl ActionError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ActionError::Invalid { code, .. } => code,
+            ActionError::BadRequest(c)
+            | ActionError::Unauthenticated(c)
+            | ActionError::Forbidden(c)
+            | ActionError::NotFound(c)
+            | ActionError::Conflict(c) => c,
+            ActionError::Unexpected(_) => "internal_error",
+        }
+    }
+
+    /// One invalid field.
+    pub fn invalid(code: &'static str, field: FieldError) -> ActionError {
+        ActionError::Invalid { code, errors: vec![field] }
+    }
+}
+
+impl From<Denied> for ActionError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::NotSignedIn => ActionError::Unauthenticated(d.code()),
+            _ => ActionError::Forbidden(d.code()),
+        }
+    }
+}
+
+impl From<StoreError> for ActionError {
+    fn from(e: StoreError) -> Self {
+        ActionError::Unexpected(e.to_string())
+    }
+}
+
+/// Collects field errors while parsing an input; `finish` turns them into one error.
+#[derive(Default)]
+pub struct Problems {
+    errors: Vec<FieldError>,
+    code: Option<&'static str>,
+}
+
+impl Problems {
+    /// Records a field error; the first error's `top_code` becomes the error's code.
+    pub fn add(&mut self, top_code: &'static str, e: FieldError) {
+        self.code.get_or_insert(top_code);
+        self.errors.push(e);
+    }
+    pub fn finish(self) -> Result<(), ActionError> {
+        match self.code {
+            None => Ok(()),
+            Some(code) => Err(ActionError::Invalid { code, errors: self.errors }),
+        }
+    }
+}
