@@ -782,7 +782,7 @@ async fn a_session_idle_longer_than_the_timeout_is_refused() {
             .unwrap_or_else(|e| panic!("{b}: {e:?}"));
         let idle = "UPDATE sessions SET last_seen_at = $1 WHERE user_id = $2";
 
-        // 29 minutes idle: still valid (and the use renews it).
+        // 29 minutes idle: still valid.
         set_in_db(app, idle, now_ms() - 29 * 60_000, &user.id).await;
         let (actor, _) = session::authenticate_session(app, &session.cookie_token, &rid())
             .await
