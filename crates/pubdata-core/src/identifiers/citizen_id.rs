@@ -59,8 +59,16 @@ fn parse_birth_date(yyyymmdd: &str) -> Option<NaiveDate> {
 
 /// A valid 公民身份号码. Always 18 ASCII characters with an upper-case `X` if the check
 /// character is ten.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CitizenId(String);
+
+/// Debug output keeps the first 6 and last 4 characters (DESIGN.md §4), so a number that
+/// reaches a log line or a panic message is not disclosed whole.
+impl std::fmt::Debug for CitizenId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CitizenId({}********{})", &self.0[..6], &self.0[14..])
+    }
+}
 
 impl CitizenId {
     /// Parses and validates a citizen identity number.
@@ -217,6 +225,12 @@ impl CitizenIdError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn debug_output_masks_the_middle_of_the_number() {
+        let id = super::CitizenId::parse("110102199101010078").unwrap();
+        assert_eq!(format!("{id:?}"), "CitizenId(110102********0078)");
+    }
+
     use super::*;
     use proptest::prelude::*;
     use serde::de::IntoDeserializer;
