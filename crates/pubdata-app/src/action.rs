@@ -72,3 +72,13 @@ impl<'a> Audited<'a> {
         result
     }
 }
+
+/// Records a request refused before any action could run (malformed or oversized body,
+/// forged CSRF token): `target` names what was asked for, e.g. `POST /api/v1/orgs`.
+pub async fn record_rejected_request(app: &App, actor: &Actor, target: &str, error: ActionError) -> ActionError {
+    let a = Audited::new(app, actor, Action::RejectRequest).with_target(Target::new("request", target));
+    match a.finish::<()>(Err(error)).await {
+        Err(e) => e,
+        Ok(()) => unreachable!("finish passes the error through"),
+    }
+}

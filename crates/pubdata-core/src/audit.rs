@@ -54,6 +54,7 @@ actions! {
     DeleteCalendarDay => "delete_calendar_day", "删除日历日";
     ImportCalendar => "import_calendar", "导入工作日历";
     LoadDemo => "load_demo", "载入演示数据";
+    RejectRequest => "reject_request", "拒绝请求";
 }
 
 /// Allowed, or refused with a stable reason code (the same `code` the caller sees).

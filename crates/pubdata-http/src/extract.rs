@@ -60,7 +60,10 @@ impl FromRequestParts<AppState> for Caller {
             Actor::anonymous(Channel::Api, request_id.clone())
         };
         let purpose = parts.headers.get("x-purpose").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Ok(Caller { actor: actor.with_purpose(purpose), lang, request_id })
+        let actor = actor.with_purpose(purpose);
+        // A body extractor that refuses the request records the refusal under this actor.
+        parts.extensions.insert(actor.clone());
+        Ok(Caller { actor, lang, request_id })
     }
 }
 
@@ -75,25 +78,30 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
         let (parts, body) = req.into_parts();
         let request_id = request_id(&parts);
         let lang = Lang::from_headers(&parts.headers);
+        let actor = parts.extensions.get::<Actor>().cloned().unwrap_or_else(|| Actor::anonymous(Channel::Api, request_id.clone()));
+        let target = format!("{} {}", parts.method, parts.uri.path());
         let req = Request::from_parts(parts, body);
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(rej) => {
-                let (error, detail) = match &rej {
-                    JsonRejection::JsonSyntaxError(e) => (ActionError::BadRequest("malformed_json"), e.body_text()),
-                    JsonRejection::JsonDataError(e) => (
-                        ActionError::Invalid { code: "invalid_json_fields", errors: vec![] },
-                        e.body_text(),
-                    ),
-                    JsonRejection::MissingJsonContentType(_) => (ActionError::BadRequest("unsupported_media_type"), rej.body_text()),
-                    JsonRejection::BytesRejection(_) if rej.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                        (ActionError::BadRequest("body_too_large"), rej.body_text())
-                    }
-                    _ => (ActionError::BadRequest("malformed_json"), rej.body_text()),
-                };
-                Err(Problem { error, lang, request_id, detail: Some(detail) })
-            }
+        let rej = match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => return Ok(Json(v)),
+            Err(rej) => rej,
+        };
+        let (error, detail) = classify(rej);
+        let error = pubdata_app::action::record_rejected_request(&state.app, &actor, &target, error).await;
+        Err(Problem { error, lang, request_id, detail: Some(detail) })
+    }
+}
+
+fn classify(rej: JsonRejection) -> (ActionError, String) {
+    match &rej {
+        JsonRejection::JsonSyntaxError(e) => (ActionError::BadRequest("malformed_json"), e.body_text()),
+        JsonRejection::JsonDataError(e) => {
+            (ActionError::Invalid { code: "invalid_json_fields", errors: vec![] }, e.body_text())
         }
+        JsonRejection::MissingJsonContentType(_) => (ActionError::BadRequest("unsupported_media_type"), rej.body_text()),
+        JsonRejection::BytesRejection(_) if rej.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+            (ActionError::BadRequest("body_too_large"), rej.body_text())
+        }
+        _ => (ActionError::BadRequest("malformed_json"), rej.body_text()),
     }
 }
 

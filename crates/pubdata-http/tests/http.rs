@@ -169,6 +169,15 @@ async fn bad_requests_get_typed_problems_in_the_callers_language() {
     assert_eq!(r.status(), 413);
     let p: Value = r.json().await.unwrap();
     assert_eq!((p["code"].as_str(), p["title"].as_str()), (Some("body_too_large"), Some("The request body is too large")));
+    // Each refusal is in the audit entries, under the caller who sent it.
+    let app = App::open(Config::sqlite_in(&s.dir)).await.unwrap();
+    let mut tx = app.db().begin().await.unwrap();
+    let filter = pubdata_store::audit::AuditFilter { action: Some("reject_request".into()), ..Default::default() };
+    let rejected = pubdata_store::audit::list(&mut tx, &filter, None, 100).await.unwrap();
+    let reasons: Vec<_> = rejected.iter().map(|(_, e)| e.decision.reason().unwrap().to_owned()).collect();
+    assert_eq!(reasons, ["body_too_large", "invalid_json_fields", "malformed_json"]);
+    assert!(rejected.iter().all(|(_, e)| e.actor_username.as_deref() == Some("admin")));
+    tx.rollback().await.unwrap();
     let r = s.client.get(s.url("/api/v1/orgs?limit=lots")).bearer_auth(&admin).send().await.unwrap();
     assert_eq!(r.status(), 400);
     let r = s.client.get(s.url("/api/v1/nothing-here")).send().await.unwrap();
