@@ -4,7 +4,10 @@
 
 use crate::platform::orgs::{OrgInput, create_org};
 use crate::platform::users::{NewUser, create_user};
+use crate::action::Audited;
 use crate::{ActionError, App};
+use pubdata_core::audit::{Action, Target};
+use pubdata_core::policy;
 use pubdata_core::Actor;
 use pubdata_core::identifiers::credit_code_check_char;
 
@@ -52,16 +55,32 @@ pub fn demo_uscc(n: usize, category: &str) -> String {
     format!("{first17}{check}")
 }
 
+/// Whether the platform holds no units and no users yet (start-up asks before `serve --demo`
+/// loads the demo; a read by the platform itself, not audited).
+pub async fn is_empty(app: &App) -> Result<bool, ActionError> {
+    let mut tx = app.db().begin().await?;
+    let empty = pubdata_store::orgs::count(&mut tx).await? == 0 && pubdata_store::users::count(&mut tx).await? == 0;
+    tx.rollback().await?;
+    Ok(empty)
+}
+
 /// Loads the demo city. Refused (`demo_not_empty`) unless there are no units and no users yet.
+/// Each unit and user is created by its own action (and audit entry); `load_demo` records
+/// one entry more for the whole.
 pub async fn load_demo(app: &App, actor: &Actor) -> Result<Vec<DemoSignIn>, ActionError> {
-    {
-        let mut tx = app.db().begin().await?;
-        let empty = pubdata_store::orgs::count(&mut tx).await? == 0 && pubdata_store::users::count(&mut tx).await? == 0;
-        tx.rollback().await?;
-        if !empty {
+    let a = Audited::new(app, actor, Action::LoadDemo).with_target(Target::new("demo", "澜江市"));
+    a.finish(async {
+        policy::manage_orgs(actor, a.action)?;
+        if !is_empty(app).await? {
             return Err(ActionError::Conflict("demo_not_empty"));
         }
-    }
+        let sign_ins = create_city(app, actor).await?;
+        a.commit(a.begin().await?).await?;
+        Ok(sign_ins)
+    }.await).await
+}
+
+async fn create_city(app: &App, actor: &Actor) -> Result<Vec<DemoSignIn>, ActionError> {
     let mut sign_ins = Vec::new();
     for (n, (slug, name, kind, sector, category, head)) in UNITS.iter().enumerate() {
         let org = create_org(app, actor, OrgInput {

@@ -33,6 +33,19 @@ impl StoreError {
             _ => false,
         }
     }
+    /// A UNIQUE constraint on `table.column` was violated. PostgreSQL names the constraint
+    /// (`orgs_uscc_key`, or the index name); SQLite names the column in its message.
+    pub fn is_unique_violation_on(&self, table: &str, column: &str) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                let c = e.constraint().unwrap_or("");
+                c == format!("{table}_{column}_key")
+                    || c == format!("{table}_{column}")
+                    || e.message().contains(&format!("{table}.{column}"))
+            }
+            _ => false,
+        }
+    }
     /// A FOREIGN KEY constraint was violated (e.g. an unknown parent org).
     pub fn is_foreign_key_violation(&self) -> bool {
         match self {

@@ -1,7 +1,7 @@
 //! The `pubdata` binary: `serve`, `demo`, `token create`. Every command opens the same
 //! [`App`] and calls its actions; nothing here decides a rule.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use pubdata_app::auth::tokens::{NewToken, create_token_for_user};
 use pubdata_app::config::SecurityConfig;
@@ -123,7 +123,11 @@ async fn main() -> Result<()> {
     match &cli.command {
         Command::Serve { demo } => {
             if *demo {
-                load_demo(&app, false).await?;
+                if pubdata_app::demo::is_empty(&app).await? {
+                    load_demo(&app).await?;
+                } else {
+                    println!("The data directory holds data already: the demo is not loaded again. Demo sign-ins, if it was loaded before: admin, auditor, <unit>_steward, <unit>_member — password {}", pubdata_app::demo::DEMO_PASSWORD);
+                }
             }
             let listener = tokio::net::TcpListener::bind(&cli.listen)
                 .await
@@ -136,7 +140,7 @@ async fn main() -> Result<()> {
             };
             pubdata_http::serve(app, http, listener).await?;
         }
-        Command::Demo => load_demo(&app, true).await?,
+        Command::Demo => load_demo(&app).await?,
         Command::Token { command: TokenCommand::Create { user, scope, expires_in, name } } => {
             let input = NewToken { name: name.clone(), scope: scope.clone(), expires_in: expires_in.clone() };
             let created = create_token_for_user(&app, &Actor::operator(new_request_id()), user, input)
@@ -154,21 +158,14 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// Loads the demo city if the data directory is empty and prints its sign-ins.
-/// `strict`: an already-populated directory is an error (the `demo` command) rather than
-/// a note (`serve --demo` on a second start).
-async fn load_demo(app: &App, strict: bool) -> Result<()> {
-    match pubdata_app::demo::load_demo(app, &Actor::system(new_request_id())).await {
-        Ok(sign_ins) => {
-            println!("Demo city 澜江市 loaded. Sign in with any of these (password {}):", pubdata_app::demo::DEMO_PASSWORD);
-            for s in sign_ins {
-                println!("  {:<20} {:<15} {}", s.username, s.role, s.org);
-            }
-        }
-        Err(e) if e.code() == "demo_not_empty" && !strict => {
-            println!("Data directory already has data; demo sign-ins (if loaded before): admin, auditor, <unit>_steward, <unit>_member — password {}", pubdata_app::demo::DEMO_PASSWORD);
-        }
-        Err(e) => bail!("cannot load the demo: {e} ({})", e.code()),
+/// Loads the demo city into an empty data directory and prints its sign-ins.
+async fn load_demo(app: &App) -> Result<()> {
+    let sign_ins = pubdata_app::demo::load_demo(app, &Actor::system(new_request_id()))
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot load the demo: {e} ({})", e.code()))?;
+    println!("Demo city 澜江市 loaded. Sign in with any of these (password {}):", pubdata_app::demo::DEMO_PASSWORD);
+    for s in sign_ins {
+        println!("  {:<20} {:<15} {}", s.username, s.role, s.org);
     }
     Ok(())
 }

@@ -41,6 +41,10 @@ pub async fn sign_in(app: &App, actor: &Actor, username: &str, password: &str) -
         if user.locked_until.is_some_and(|t| t > now) {
             return Err(ActionError::Unauthenticated("account_locked"));
         }
+        if user.locked_until.is_some() {
+            // A served lockout starts the count of failures in a row afresh.
+            users::clear_failed_sign_ins(&mut tx, &permit, &user.id).await?;
+        }
         if !verify_password(password, &user.password_hash) {
             let lock_until = now + sec.lockout_minutes * 60_000;
             let n = users::record_failed_sign_in(&mut tx, &permit, &user.id, sec.max_failed_sign_ins, lock_until).await?;

@@ -100,6 +100,18 @@ fn parse(input: &OrgInput) -> Result<ValidOrg, ActionError> {
     })
 }
 
+/// A unique index caught what `check_clashes` could not see yet: a concurrent transaction
+/// (PostgreSQL) committed the same code or name in between.
+fn clash(e: pubdata_store::StoreError) -> ActionError {
+    if e.is_unique_violation_on("orgs", "uscc") {
+        ActionError::Conflict("uscc_taken")
+    } else if e.is_unique_violation_on("orgs", "name") {
+        ActionError::Conflict("org_name_taken")
+    } else {
+        e.into()
+    }
+}
+
 /// Refuses a duplicate name or credit code, and a parent that is unknown or would make a cycle.
 async fn check_clashes(tx: &mut pubdata_store::Tx, org: &ValidOrg, id: Option<&str>) -> Result<(), ActionError> {
     if let Some(other) = store::get_by_uscc(tx, org.uscc.as_str()).await? {
@@ -146,7 +158,7 @@ pub async fn create_org(app: &App, actor: &Actor, input: OrgInput) -> Result<Org
             updated_at: now,
         };
         a.set_target(Target::new("org", &row.id));
-        store::insert(&mut tx, &permit, &row).await?;
+        store::insert(&mut tx, &permit, &row).await.map_err(clash)?;
         a.commit(tx).await?;
         Org::try_from(row)
     }.await).await
@@ -167,7 +179,7 @@ pub async fn update_org(app: &App, actor: &Actor, id: &str, input: OrgInput) -> 
         row.parent_id = valid.parent_id;
         row.accountable_head = valid.accountable_head;
         row.updated_at = now_ms();
-        store::update(&mut tx, &permit, &row).await?;
+        store::update(&mut tx, &permit, &row).await.map_err(clash)?;
         a.commit(tx).await?;
         Org::try_from(row)
     }.await).await

@@ -95,6 +95,11 @@ fn parse_roles(p: &mut Problems, roles: &[String]) -> Vec<Role> {
     out
 }
 
+/// A concurrent registration of the same username reached the unique index first.
+fn clash(e: pubdata_store::StoreError) -> ActionError {
+    if e.is_unique_violation_on("users", "username") { ActionError::Conflict("username_taken") } else { e.into() }
+}
+
 /// Staff belong to one enabled unit; public users to none.
 async fn check_org(tx: &mut pubdata_store::Tx, org_id: Option<&str>, roles: &[Role]) -> Result<(), ActionError> {
     let is_public = roles.contains(&Role::Public);
@@ -144,7 +149,7 @@ pub async fn create_user(app: &App, actor: &Actor, input: NewUser) -> Result<Use
             updated_at: now,
         };
         a.set_target(Target::new("user", &row.id));
-        store::insert(&mut tx, &permit, &row).await?;
+        store::insert(&mut tx, &permit, &row).await.map_err(clash)?;
         a.commit(tx).await?;
         Ok(User::from_row(&row, now))
     }.await).await
@@ -192,7 +197,7 @@ pub async fn register_user(app: &App, actor: &Actor, input: Registration) -> Res
             updated_at: now,
         };
         a.set_target(Target::new("user", &row.id));
-        store::insert(&mut tx, &permit, &row).await?;
+        store::insert(&mut tx, &permit, &row).await.map_err(clash)?;
         a.commit(tx).await?;
         Ok(User::from_row(&row, now))
     }.await).await

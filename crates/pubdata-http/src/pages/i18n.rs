@@ -210,6 +210,7 @@ table! {
     calc_result_pre: "期限为", "The deadline is";
     // errors
     error_title: "出错了", "Something went wrong";
+    error_code: "错误代码", "Error code";
     forbidden_hint: "如需此权限，请联系本单位数据专管员或平台管理员。", "If you need this, ask your unit's steward or the platform administrator.";
 }
 

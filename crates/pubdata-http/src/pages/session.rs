@@ -232,6 +232,7 @@ impl FromRequestParts<AppState> for Session {
 struct ProblemPage {
     c: Chrome,
     heading: String,
+    code: &'static str,
     errors: FormErrors,
     forbidden: bool,
 }
@@ -270,6 +271,7 @@ impl Session {
         let page = ProblemPage {
             c: self.chrome(""),
             heading: title(e.code(), self.lang).to_owned(),
+            code: e.code(),
             errors: FormErrors::from_error(e, self.lang),
             forbidden: matches!(e, ActionError::Forbidden(_)),
         };

@@ -1,0 +1,293 @@
+//! Server-rendered pages: zh-CN first (English when `Accept-Language` prefers it), usable
+//! without JavaScript, no external assets. Each handler reads a form or a query, calls one
+//! or a few actions and renders an askama template (`crates/pubdata-http/templates`); no rule
+//! is decided here.
+//!
+//! Sessions: the `pubdata_session` cookie (HttpOnly, SameSite=Lax) is checked by
+//! `authenticate_session` on every signed-in page ([`session::Session`]); every form of a
+//! signed-in page carries the session's CSRF token as `csrf`. The forms shown before a session
+//! exists (sign-in, registration) use a double-submit cookie `pubdata_csrf`.
+//!
+//! After a successful POST the handler redirects (303) to a page that shows a notice
+//! (`?notice=…`); a refused POST re-renders the form with what was typed and the messages,
+//! with the status of the error (422 invalid, 403 forbidden, 404, 409 conflict).
+
+mod auth;
+mod calendar;
+mod home;
+pub mod i18n;
+mod orgs;
+pub mod session;
+mod tokens;
+mod users;
+
+use crate::AppState;
+use crate::problem::{Lang, title};
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use i18n::Tr;
+use pubdata_app::platform::orgs::Org;
+use pubdata_app::{ActionError, Actor, App, Role};
+use session::Session;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/signin", get(auth::signin_form).post(auth::signin))
+        .route("/signout", post(auth::signout))
+        .route("/register", get(auth::register_form).post(auth::register))
+        .route("/account/password", get(auth::password_form).post(auth::change_password))
+        .route("/admin/orgs", get(orgs::list).post(orgs::create))
+        .route("/admin/orgs/new", get(orgs::new_form).post(orgs::create))
+        .route("/admin/orgs/{id}", get(orgs::show).post(orgs::update))
+        .route("/admin/orgs/{id}/disable", post(orgs::disable))
+        .route("/admin/orgs/{id}/enable", post(orgs::enable))
+        .route("/admin/users", get(users::list).post(users::create))
+        .route("/admin/users/new", get(users::new_form).post(users::create))
+        .route("/admin/users/{id}", get(users::show).post(users::update))
+        .route("/admin/users/{id}/password", post(users::reset_password))
+        .route("/admin/users/{id}/disable", post(users::disable))
+        .route("/admin/users/{id}/enable", post(users::enable))
+        .route("/tokens", get(tokens::page).post(tokens::create))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/calendar", get(calendar::page))
+        .route("/calendar/days", post(calendar::set_day))
+        .route("/calendar/days/{date}/delete", post(calendar::delete_day))
+        .layer(middleware::map_response(page_headers))
+}
+
+/// Pages are never cached, never framed, and load nothing from elsewhere.
+async fn page_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.entry(k).or_insert(HeaderValue::from_static(v));
+    };
+    set(h, header::CACHE_CONTROL, "no-store");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    res
+}
+
+/// What every page shows around its content: the language's labels, the user and the
+/// navigation (signed in), a notice.
+pub struct Chrome {
+    pub t: &'static Tr,
+    pub user: Option<ChromeUser>,
+    pub csrf: String,
+    pub nav: Vec<NavGroup>,
+    pub notice: Option<&'static str>,
+    pub request_id: String,
+}
+
+pub struct ChromeUser {
+    pub username: String,
+    pub roles: String,
+}
+
+pub struct NavGroup {
+    pub title: &'static str,
+    pub items: Vec<NavItem>,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+fn is_admin(a: &Actor) -> bool {
+    a.has_role(Role::PlatformAdmin)
+}
+
+fn is_staff(a: &Actor) -> bool {
+    a.roles().iter().any(|r| r.is_staff())
+}
+
+impl Chrome {
+    pub fn public(lang: Lang, request_id: &str, notice: Option<&str>) -> Chrome {
+        Chrome {
+            t: i18n::tr(lang),
+            user: None,
+            csrf: String::new(),
+            nav: Vec::new(),
+            notice: notice.and_then(|n| i18n::notice(n, lang)),
+            request_id: request_id.to_owned(),
+        }
+    }
+
+    fn signed_in(s: &Session, active: &'static str) -> Chrome {
+        let t = s.t();
+        let a = &s.actor;
+        let item = |href, label, key: &str| NavItem { href, label, active: key == active };
+        let mut nav = vec![NavGroup { title: t.nav_work, items: vec![item("/", t.nav_home, "home")] }];
+        if is_staff(a) {
+            let mut items = vec![item("/admin/orgs", if is_admin(a) { t.nav_orgs_admin } else { t.nav_orgs_view }, "orgs")];
+            if is_admin(a) {
+                items.push(item("/admin/users", t.nav_users_admin, "users"));
+            } else if a.has_role(Role::Steward) {
+                items.push(item("/admin/users", t.nav_users_own, "users"));
+            } else if a.has_role(Role::Auditor) {
+                items.push(item("/admin/users", t.nav_users_view, "users"));
+            }
+            nav.push(NavGroup { title: t.nav_admin, items });
+        }
+        nav.push(NavGroup { title: t.nav_tools, items: vec![item("/calendar", t.nav_calendar, "calendar")] });
+        nav.push(NavGroup {
+            title: t.nav_account,
+            items: vec![item("/tokens", t.nav_tokens, "tokens"), item("/account/password", t.nav_password, "password")],
+        });
+        Chrome {
+            t,
+            user: Some(ChromeUser {
+                username: a.username().unwrap_or_default().to_owned(),
+                roles: i18n::roles_label(a.roles(), s.lang),
+            }),
+            csrf: s.csrf.clone(),
+            nav,
+            notice: s.params.get("notice").and_then(|n| i18n::notice(n, s.lang)),
+            request_id: s.request_id.clone(),
+        }
+    }
+}
+
+/// What went wrong with a submitted form: a summary, and messages by field.
+#[derive(Default)]
+pub struct FormErrors {
+    pub summary: Option<String>,
+    pub messages: Vec<String>,
+    pub fields: Vec<(String, String)>,
+}
+
+impl FormErrors {
+    pub fn from_error(e: &ActionError, lang: Lang) -> FormErrors {
+        let mut out = FormErrors { summary: Some(title(e.code(), lang).to_owned()), ..FormErrors::default() };
+        match e {
+            ActionError::Invalid { errors, .. } => {
+                for f in errors {
+                    let m = if lang == Lang::En { &f.message_en } else { &f.message_zh };
+                    out.messages.push(m.clone());
+                    out.fields.push((f.field.clone(), m.clone()));
+                }
+            }
+            ActionError::Conflict(code) => {
+                let field = match *code {
+                    "uscc_taken" => "uscc",
+                    "org_name_taken" => "name",
+                    "username_taken" => "username",
+                    _ => "",
+                };
+                if !field.is_empty() {
+                    // Shown at the field it is about.
+                    out.summary = None;
+                    out.fields.push((field.to_owned(), title(code, lang).to_owned()));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// One message on one field (checks the page makes itself, like a repeated password).
+    pub fn one(field: &str, message: &str) -> FormErrors {
+        FormErrors {
+            summary: Some(message.to_owned()),
+            messages: Vec::new(),
+            fields: vec![(field.to_owned(), message.to_owned())],
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(f, _)| f == name).map(|(_, m)| m.as_str())
+    }
+
+    /// `" invalid"` for a field with an error (a CSS class), else "".
+    pub fn cls(&self, name: &str) -> &'static str {
+        if self.field(name).is_some() { " invalid" } else { "" }
+    }
+}
+
+/// Whether a form's error re-renders the form (the user can fix it) rather than a problem
+/// page: invalid input and conflicts.
+pub fn fixable(e: &ActionError) -> bool {
+    matches!(e, ActionError::Invalid { .. } | ActionError::Conflict(_))
+}
+
+/// An option of a select, or a checkbox.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Opt {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Opt {
+        Opt { value: value.into(), label: label.into(), selected }
+    }
+}
+
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(%e, "page template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><title>服务器内部错误</title><h1>服务器内部错误</h1>".to_owned())).into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    heading: String,
+    code: String,
+}
+
+/// A page for an error outside a session (unknown page, malformed form, …): the message and
+/// the request id.
+pub fn error_page(lang: Lang, code: &str, request_id: &str) -> Html<String> {
+    let page = ErrorPage { c: Chrome::public(lang, request_id, None), heading: title(code, lang).to_owned(), code: code.to_owned() };
+    Html(page.render().unwrap_or_else(|_| {
+        format!("<!doctype html><meta charset=utf-8><title>{0} · 公共数据平台</title><h1>{0}</h1><p>{1}</p>", title(code, lang), request_id)
+    }))
+}
+
+/// Every unit (units are few: a city has tens to hundreds), disabled ones included.
+pub async fn all_orgs(app: &App, actor: &Actor) -> Result<Vec<Org>, ActionError> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = pubdata_app::platform::orgs::list_orgs(app, actor, cursor.as_deref(), Some(1000), true).await?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Beijing time (UTC+8), where the platform's users are.
+fn beijing() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+/// An RFC 3339 time as `YYYY-MM-DD HH:MM` Beijing time.
+pub fn local_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&beijing()).date_naive()
+}
