@@ -95,6 +95,24 @@ fn parse_roles(p: &mut Problems, roles: &[String]) -> Vec<Role> {
     out
 }
 
+fn new_row(username: &str, display_name: &str, org_id: Option<String>, roles: &[Role], contact: Option<String>, password: &str, now: i64) -> UserRow {
+    UserRow {
+        id: new_id(),
+        username: username.to_owned(),
+        display_name: display_name.trim().to_owned(),
+        org_id,
+        roles: roles_to_text(roles),
+        contact,
+        password_hash: hash_password(password),
+        disabled: false,
+        failed_attempts: 0,
+        locked_until: None,
+        password_changed_at: now,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 /// A concurrent registration of the same username reached the unique index first.
 fn clash(e: pubdata_store::StoreError) -> ActionError {
     if e.is_unique_violation_on("users", "username") { ActionError::Conflict("username_taken") } else { e.into() }
@@ -133,21 +151,7 @@ pub async fn create_user(app: &App, actor: &Actor, input: NewUser) -> Result<Use
             return Err(ActionError::Conflict("username_taken"));
         }
         let now = now_ms();
-        let row = UserRow {
-            id: new_id(),
-            username: username.to_owned(),
-            display_name: input.display_name.trim().to_owned(),
-            org_id: org_id.map(str::to_owned),
-            roles: roles_to_text(&roles),
-            contact: None,
-            password_hash: hash_password(&input.password),
-            disabled: false,
-            failed_attempts: 0,
-            locked_until: None,
-            password_changed_at: now,
-            created_at: now,
-            updated_at: now,
-        };
+        let row = new_row(username, &input.display_name, org_id.map(str::to_owned), &roles, None, &input.password, now);
         a.set_target(Target::new("user", &row.id));
         store::insert(&mut tx, &permit, &row).await.map_err(clash)?;
         a.commit(tx).await?;
@@ -181,21 +185,8 @@ pub async fn register_user(app: &App, actor: &Actor, input: Registration) -> Res
             return Err(ActionError::Conflict("username_taken"));
         }
         let now = now_ms();
-        let row = UserRow {
-            id: new_id(),
-            username: username.to_owned(),
-            display_name: input.display_name.trim().to_owned(),
-            org_id: None,
-            roles: roles_to_text(&[Role::Public]),
-            contact: input.contact.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()),
-            password_hash: hash_password(&input.password),
-            disabled: false,
-            failed_attempts: 0,
-            locked_until: None,
-            password_changed_at: now,
-            created_at: now,
-            updated_at: now,
-        };
+        let contact = input.contact.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+        let row = new_row(username, &input.display_name, None, &[Role::Public], contact, &input.password, now);
         a.set_target(Target::new("user", &row.id));
         store::insert(&mut tx, &permit, &row).await.map_err(clash)?;
         a.commit(tx).await?;
