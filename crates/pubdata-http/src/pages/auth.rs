@@ -1,6 +1,9 @@
 //! Sign-in, sign-out, public registration, changing one's own password.
 
-use super::session::{FormData, Session, Visitor, clear_session_cookie, csrf_cookie, safe_next, session_cookie, with_cookie};
+use super::session::{
+    FormData, Session, Visitor, clear_session_cookie, csrf_cookie, safe_next, session_cookie,
+    with_cookie,
+};
 use super::{Chrome, FormErrors, fixable, render};
 use crate::AppState;
 use crate::problem::status_of;
@@ -23,7 +26,12 @@ struct SigninPage {
 }
 
 /// Renders a public form page, setting the CSRF cookie when the visitor has none yet.
-fn public_form<T: Template>(s: &AppState, status: StatusCode, page: &T, new_csrf: Option<String>) -> Response {
+fn public_form<T: Template>(
+    s: &AppState,
+    status: StatusCode,
+    page: &T,
+    new_csrf: Option<String>,
+) -> Response {
     let res = render(status, page);
     match new_csrf {
         Some(v) => with_cookie(res, &csrf_cookie(&v, s.config.secure_cookies)),
@@ -32,15 +40,28 @@ fn public_form<T: Template>(s: &AppState, status: StatusCode, page: &T, new_csrf
 }
 
 pub async fn signin_form(State(s): State<AppState>, v: Visitor) -> Response {
-    let next = v.params.get("next").and_then(safe_next).unwrap_or("/").to_owned();
+    let next = v
+        .params
+        .get("next")
+        .and_then(safe_next)
+        .unwrap_or("/")
+        .to_owned();
     // Already signed in: straight on.
-    if let Some(c) = &v.session_cookie {
-        if sessions::authenticate_session(&s.app, c, &v.request_id).await.is_ok() {
-            return Redirect::to(&next).into_response();
-        }
+    if let Some(c) = &v.session_cookie
+        && sessions::authenticate_session(&s.app, c, &v.request_id)
+            .await
+            .is_ok()
+    {
+        return Redirect::to(&next).into_response();
     }
     let (csrf, new) = v.csrf();
-    let page = SigninPage { c: v.chrome(), csrf, username: String::new(), next, errors: FormErrors::default() };
+    let page = SigninPage {
+        c: v.chrome(),
+        csrf,
+        username: String::new(),
+        next,
+        errors: FormErrors::default(),
+    };
     public_form(&s, StatusCode::OK, &page, new)
 }
 
@@ -49,7 +70,13 @@ pub async fn signin(State(s): State<AppState>, v: Visitor, form: FormData) -> Re
     let username = form.get("username");
     let fail = |e: &ActionError, v: &Visitor| {
         let (csrf, new) = v.csrf();
-        let page = SigninPage { c: v.chrome(), csrf, username: username.clone(), next: next.clone(), errors: FormErrors::from_error(e, v.lang) };
+        let page = SigninPage {
+            c: v.chrome(),
+            csrf,
+            username: username.clone(),
+            next: next.clone(),
+            errors: FormErrors::from_error(e, v.lang),
+        };
         public_form(&s, status_of(e), &page, new)
     };
     if !v.csrf_ok(&form) {
@@ -57,7 +84,10 @@ pub async fn signin(State(s): State<AppState>, v: Visitor, form: FormData) -> Re
     }
     let actor = Actor::anonymous(Channel::Web, v.request_id.clone());
     match sessions::sign_in(&s.app, &actor, &username, &form.get("password")).await {
-        Ok(start) => with_cookie(Redirect::to(&next).into_response(), &session_cookie(&start.cookie_token, s.config.secure_cookies)),
+        Ok(start) => with_cookie(
+            Redirect::to(&next).into_response(),
+            &session_cookie(&start.cookie_token, s.config.secure_cookies),
+        ),
         Err(e) => fail(&e, &v),
     }
 }
@@ -67,9 +97,15 @@ pub async fn signout(State(s): State<AppState>, session: Session, form: FormData
         return res;
     }
     if let Err(e) = sessions::sign_out(&s.app, &session.actor, &session.cookie).await {
-        tracing::warn!(code = e.code(), "sign-out failed; the cookie is cleared anyway");
+        tracing::warn!(
+            code = e.code(),
+            "sign-out failed; the cookie is cleared anyway"
+        );
     }
-    with_cookie(Redirect::to("/signin?notice=signed_out").into_response(), &clear_session_cookie(s.config.secure_cookies))
+    with_cookie(
+        Redirect::to("/signin?notice=signed_out").into_response(),
+        &clear_session_cookie(s.config.secure_cookies),
+    )
 }
 
 #[derive(Template)]
@@ -114,7 +150,11 @@ pub async fn register(State(s): State<AppState>, v: Visitor, form: FormData) -> 
         return fail(status_of(&e), FormErrors::from_error(&e, v.lang), &v);
     }
     if form.get("password") != form.get("password2") {
-        return fail(StatusCode::UNPROCESSABLE_ENTITY, FormErrors::one("password2", v.t().passwords_differ), &v);
+        return fail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormErrors::one("password2", v.t().passwords_differ),
+            &v,
+        );
     }
     let input = Registration {
         username: form.get("username"),
@@ -137,18 +177,42 @@ struct PasswordPage {
 }
 
 pub async fn password_form(s: Session) -> Response {
-    render(StatusCode::OK, &PasswordPage { c: s.chrome("password"), errors: FormErrors::default() })
+    render(
+        StatusCode::OK,
+        &PasswordPage {
+            c: s.chrome("password"),
+            errors: FormErrors::default(),
+        },
+    )
 }
 
 pub async fn change_password(State(st): State<AppState>, s: Session, form: FormData) -> Response {
     if let Err(res) = s.check_csrf(&form) {
         return res;
     }
-    let again = |status, errors| render(status, &PasswordPage { c: s.chrome("password"), errors });
+    let again = |status, errors| {
+        render(
+            status,
+            &PasswordPage {
+                c: s.chrome("password"),
+                errors,
+            },
+        )
+    };
     if form.get("password") != form.get("password2") {
-        return again(StatusCode::UNPROCESSABLE_ENTITY, FormErrors::one("password2", s.t().passwords_differ));
+        return again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormErrors::one("password2", s.t().passwords_differ),
+        );
     }
-    match sessions::change_password(&st.app, &s.actor, &form.get("current_password"), &form.get("password")).await {
+    match sessions::change_password(
+        &st.app,
+        &s.actor,
+        &form.get("current_password"),
+        &form.get("password"),
+    )
+    .await
+    {
         // The change ends every session of the user, this one included.
         Ok(()) => with_cookie(
             Redirect::to("/signin?notice=password_changed").into_response(),

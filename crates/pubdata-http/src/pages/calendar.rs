@@ -43,7 +43,13 @@ struct CalendarPage {
     calc_errors: FormErrors,
 }
 
-async fn calendar_page(st: &AppState, s: &Session, set_form: Option<&FormData>, set_errors: FormErrors, status: StatusCode) -> Response {
+async fn calendar_page(
+    st: &AppState,
+    s: &Session,
+    set_form: Option<&FormData>,
+    set_errors: FormErrors,
+    status: StatusCode,
+) -> Response {
     let years = match calendar::list_calendar_days(&st.app, &s.actor).await {
         Ok(mut days) => {
             days.sort_by_key(|d| d.date);
@@ -53,12 +59,19 @@ async fn calendar_page(st: &AppState, s: &Session, set_form: Option<&FormData>, 
                     date: d.date.to_string(),
                     weekday: i18n::weekday_label(d.date, s.lang),
                     kind: i18n::day_kind_label(d.kind, s.lang),
-                    kind_cls: if d.kind == DayKind::Holiday { "holiday" } else { "workday" },
+                    kind_cls: if d.kind == DayKind::Holiday {
+                        "holiday"
+                    } else {
+                        "workday"
+                    },
                     name: d.name,
                 };
                 match years.last_mut() {
                     Some(y) if y.year == d.date.year() => y.days.push(row),
-                    _ => years.push(YearGroup { year: d.date.year(), days: vec![row] }),
+                    _ => years.push(YearGroup {
+                        year: d.date.year(),
+                        days: vec![row],
+                    }),
                 }
             }
             Some(years)
@@ -68,8 +81,12 @@ async fn calendar_page(st: &AppState, s: &Session, set_form: Option<&FormData>, 
     };
     // The calculator answers when both its parameters are given.
     let mut status = status;
-    let (calc_from, calc_days, mut calc_result, mut calc_errors) =
-        (s.params.get("from").unwrap_or_default().to_owned(), s.params.get("days").unwrap_or_default().to_owned(), None, FormErrors::default());
+    let (calc_from, calc_days, mut calc_result, mut calc_errors) = (
+        s.params.get("from").unwrap_or_default().to_owned(),
+        s.params.get("days").unwrap_or_default().to_owned(),
+        None,
+        FormErrors::default(),
+    );
     if s.params.get("from").is_some() && s.params.get("days").is_some() {
         match calendar::add_working_days(&st.app, &calc_from, &calc_days).await {
             Ok(d) => {
@@ -85,9 +102,24 @@ async fn calendar_page(st: &AppState, s: &Session, set_form: Option<&FormData>, 
             Err(e) => return s.problem(&e),
         }
     }
-    let (calc_from, calc_days) = if calc_from.is_empty() && calc_days.is_empty() { (today().to_string(), "5".to_owned()) } else { (calc_from, calc_days) };
-    let kind_now = set_form.map(|f| f.get("kind")).unwrap_or_else(|| "holiday".to_owned());
-    let kinds = DayKind::ALL.iter().map(|k| Opt::new(k.as_str(), i18n::day_kind_label(*k, s.lang), kind_now == k.as_str())).collect();
+    let (calc_from, calc_days) = if calc_from.is_empty() && calc_days.is_empty() {
+        (today().to_string(), "5".to_owned())
+    } else {
+        (calc_from, calc_days)
+    };
+    let kind_now = set_form
+        .map(|f| f.get("kind"))
+        .unwrap_or_else(|| "holiday".to_owned());
+    let kinds = DayKind::ALL
+        .iter()
+        .map(|k| {
+            Opt::new(
+                k.as_str(),
+                i18n::day_kind_label(*k, s.lang),
+                kind_now == k.as_str(),
+            )
+        })
+        .collect();
     let page = CalendarPage {
         c: s.chrome("calendar"),
         years,
@@ -112,14 +144,38 @@ pub async fn set_day(State(st): State<AppState>, s: Session, form: FormData) -> 
     if let Err(res) = s.check_csrf(&form) {
         return res;
     }
-    match calendar::set_calendar_day(&st.app, &s.actor, &form.get("date"), &form.get("kind"), &form.get("name")).await {
-        Ok(d) => Redirect::to(&format!("/calendar?notice=day_saved#y{}", d.date.year())).into_response(),
-        Err(e) if fixable(&e) => calendar_page(&st, &s, Some(&form), FormErrors::from_error(&e, s.lang), status_of(&e)).await,
+    match calendar::set_calendar_day(
+        &st.app,
+        &s.actor,
+        &form.get("date"),
+        &form.get("kind"),
+        &form.get("name"),
+    )
+    .await
+    {
+        Ok(d) => {
+            Redirect::to(&format!("/calendar?notice=day_saved#y{}", d.date.year())).into_response()
+        }
+        Err(e) if fixable(&e) && is_admin(&s.actor) => {
+            calendar_page(
+                &st,
+                &s,
+                Some(&form),
+                FormErrors::from_error(&e, s.lang),
+                status_of(&e),
+            )
+            .await
+        }
         Err(e) => s.problem(&e),
     }
 }
 
-pub async fn delete_day(State(st): State<AppState>, s: Session, Path(date): Path<String>, form: FormData) -> Response {
+pub async fn delete_day(
+    State(st): State<AppState>,
+    s: Session,
+    Path(date): Path<String>,
+    form: FormData,
+) -> Response {
     if let Err(res) = s.check_csrf(&form) {
         return res;
     }

@@ -80,7 +80,11 @@ pub async fn home(State(st): State<AppState>, s: Session) -> Response {
         display_name: me.display_name,
         username: me.username,
         unit,
-        roles: me.roles.iter().map(|r| i18n::role_label(*r, s.lang)).collect(),
+        roles: me
+            .roles
+            .iter()
+            .map(|r| i18n::role_label(*r, s.lang))
+            .collect(),
         admin,
         steward: a.has_role(Role::Steward),
         member: a.has_role(Role::Member),

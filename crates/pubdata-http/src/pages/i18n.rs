@@ -191,7 +191,7 @@ table! {
     calendar_title: "工作日历", "Working-day calendar";
     calendar_lead: "办理期限按工作日计算。下表列出法定节假日（放假）和调休上班的周末；未列出的日期周一至周五为工作日，周六、周日休息。", "Deadlines count in working days. The table lists public holidays and the weekend days worked in their place; any other date is a working day Monday to Friday and a day off on Saturday and Sunday.";
     calendar_none: "日历中没有列出的日期", "No days are listed";
-    calendar_forbidden: "您的角色不能查看日历清单，仍可使用下方的期限计算。", "Your role cannot see the list of days; the deadline calculator below still works.";
+    calendar_forbidden: "您的角色不能查看日历清单，期限计算仍可使用。", "Your role cannot see the list of days; the deadline calculator still works.";
     date: "日期", "Date";
     weekday: "星期", "Weekday";
     day_kind: "类型", "Kind";
@@ -230,7 +230,11 @@ pub fn role_label(r: Role, lang: Lang) -> &'static str {
 
 pub fn roles_label(roles: &[Role], lang: Lang) -> String {
     let sep = if lang == Lang::Zh { "、" } else { ", " };
-    roles.iter().map(|r| role_label(*r, lang)).collect::<Vec<_>>().join(sep)
+    roles
+        .iter()
+        .map(|r| role_label(*r, lang))
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 pub fn kind_label(k: OrgKind, lang: Lang) -> &'static str {
@@ -259,8 +263,24 @@ pub fn weekday_label(d: chrono::NaiveDate, lang: Lang) -> &'static str {
     use chrono::Datelike;
     let i = d.weekday().num_days_from_monday() as usize;
     match lang {
-        Lang::Zh => ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][i],
-        Lang::En => ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][i],
+        Lang::Zh => [
+            "星期一",
+            "星期二",
+            "星期三",
+            "星期四",
+            "星期五",
+            "星期六",
+            "星期日",
+        ][i],
+        Lang::En => [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ][i],
     }
 }
 
@@ -269,23 +289,35 @@ pub fn weekday_label(d: chrono::NaiveDate, lang: Lang) -> &'static str {
 pub fn notice(code: &str, lang: Lang) -> Option<&'static str> {
     let (zh, en) = match code {
         "signed_out" => ("您已安全退出", "You have signed out"),
-        "session_expired" => ("会话已超时，请重新登录", "The session timed out: sign in again"),
+        "session_expired" => (
+            "会话已超时，请重新登录",
+            "The session timed out: sign in again",
+        ),
         "session_invalid" => ("请重新登录", "Sign in again"),
         "account_disabled" => ("账号已停用", "The account is disabled"),
         "registered" => ("注册成功，请登录", "Registered: sign in now"),
-        "password_changed" => ("密码已修改，请使用新密码重新登录", "Password changed: sign in with the new password"),
+        "password_changed" => (
+            "密码已修改，请使用新密码重新登录",
+            "Password changed: sign in with the new password",
+        ),
         "org_created" => ("单位已创建", "The unit was created"),
         "org_updated" => ("单位信息已保存", "The unit was saved"),
         "org_disabled" => ("单位已停用", "The unit was disabled"),
         "org_enabled" => ("单位已启用", "The unit was enabled"),
         "user_created" => ("用户已创建", "The user was created"),
         "user_updated" => ("用户信息已保存", "The user was saved"),
-        "password_reset" => ("密码已重置，该用户需使用新密码登录", "The password was reset"),
+        "password_reset" => (
+            "密码已重置，该用户需使用新密码登录",
+            "The password was reset",
+        ),
         "user_disabled" => ("账号已停用", "The account was disabled"),
         "user_enabled" => ("账号已启用", "The account was enabled"),
         "token_revoked" => ("令牌已吊销", "The token was revoked"),
         "day_saved" => ("日历已更新", "The calendar was updated"),
-        "day_deleted" => ("已从日历中删除该日期", "The day was removed from the calendar"),
+        "day_deleted" => (
+            "已从日历中删除该日期",
+            "The day was removed from the calendar",
+        ),
         _ => return None,
     };
     Some(if lang == Lang::En { en } else { zh })

@@ -40,7 +40,10 @@ pub fn routes() -> Router<AppState> {
         .route("/signin", get(auth::signin_form).post(auth::signin))
         .route("/signout", post(auth::signout))
         .route("/register", get(auth::register_form).post(auth::register))
-        .route("/account/password", get(auth::password_form).post(auth::change_password))
+        .route(
+            "/account/password",
+            get(auth::password_form).post(auth::change_password),
+        )
         .route("/admin/orgs", get(orgs::list).post(orgs::create))
         .route("/admin/orgs/new", get(orgs::new_form).post(orgs::create))
         .route("/admin/orgs/{id}", get(orgs::show).post(orgs::update))
@@ -128,10 +131,25 @@ impl Chrome {
     fn signed_in(s: &Session, active: &'static str) -> Chrome {
         let t = s.t();
         let a = &s.actor;
-        let item = |href, label, key: &str| NavItem { href, label, active: key == active };
-        let mut nav = vec![NavGroup { title: t.nav_work, items: vec![item("/", t.nav_home, "home")] }];
+        let item = |href, label, key: &str| NavItem {
+            href,
+            label,
+            active: key == active,
+        };
+        let mut nav = vec![NavGroup {
+            title: t.nav_work,
+            items: vec![item("/", t.nav_home, "home")],
+        }];
         if is_staff(a) {
-            let mut items = vec![item("/admin/orgs", if is_admin(a) { t.nav_orgs_admin } else { t.nav_orgs_view }, "orgs")];
+            let mut items = vec![item(
+                "/admin/orgs",
+                if is_admin(a) {
+                    t.nav_orgs_admin
+                } else {
+                    t.nav_orgs_view
+                },
+                "orgs",
+            )];
             if is_admin(a) {
                 items.push(item("/admin/users", t.nav_users_admin, "users"));
             } else if a.has_role(Role::Steward) {
@@ -139,12 +157,21 @@ impl Chrome {
             } else if a.has_role(Role::Auditor) {
                 items.push(item("/admin/users", t.nav_users_view, "users"));
             }
-            nav.push(NavGroup { title: t.nav_admin, items });
+            nav.push(NavGroup {
+                title: t.nav_admin,
+                items,
+            });
         }
-        nav.push(NavGroup { title: t.nav_tools, items: vec![item("/calendar", t.nav_calendar, "calendar")] });
+        nav.push(NavGroup {
+            title: t.nav_tools,
+            items: vec![item("/calendar", t.nav_calendar, "calendar")],
+        });
         nav.push(NavGroup {
             title: t.nav_account,
-            items: vec![item("/tokens", t.nav_tokens, "tokens"), item("/account/password", t.nav_password, "password")],
+            items: vec![
+                item("/tokens", t.nav_tokens, "tokens"),
+                item("/account/password", t.nav_password, "password"),
+            ],
         });
         Chrome {
             t,
@@ -170,11 +197,18 @@ pub struct FormErrors {
 
 impl FormErrors {
     pub fn from_error(e: &ActionError, lang: Lang) -> FormErrors {
-        let mut out = FormErrors { summary: Some(title(e.code(), lang).to_owned()), ..FormErrors::default() };
+        let mut out = FormErrors {
+            summary: Some(title(e.code(), lang).to_owned()),
+            ..FormErrors::default()
+        };
         match e {
             ActionError::Invalid { errors, .. } => {
                 for f in errors {
-                    let m = if lang == Lang::En { &f.message_en } else { &f.message_zh };
+                    let m = if lang == Lang::En {
+                        &f.message_en
+                    } else {
+                        &f.message_zh
+                    };
                     out.messages.push(m.clone());
                     out.fields.push((f.field.clone(), m.clone()));
                 }
@@ -189,7 +223,8 @@ impl FormErrors {
                 if !field.is_empty() {
                     // Shown at the field it is about.
                     out.summary = None;
-                    out.fields.push((field.to_owned(), title(code, lang).to_owned()));
+                    out.fields
+                        .push((field.to_owned(), title(code, lang).to_owned()));
                 }
             }
             _ => {}
@@ -207,12 +242,19 @@ impl FormErrors {
     }
 
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(f, _)| f == name).map(|(_, m)| m.as_str())
+        self.fields
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m.as_str())
     }
 
     /// `" invalid"` for a field with an error (a CSS class), else "".
     pub fn cls(&self, name: &str) -> &'static str {
-        if self.field(name).is_some() { " invalid" } else { "" }
+        if self.field(name).is_some() {
+            " invalid"
+        } else {
+            ""
+        }
     }
 }
 
@@ -231,7 +273,11 @@ pub struct Opt {
 
 impl Opt {
     pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Opt {
-        Opt { value: value.into(), label: label.into(), selected }
+        Opt {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        }
     }
 }
 
@@ -240,7 +286,14 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(%e, "page template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><title>服务器内部错误</title><h1>服务器内部错误</h1>".to_owned())).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(
+                    "<!doctype html><title>服务器内部错误</title><h1>服务器内部错误</h1>"
+                        .to_owned(),
+                ),
+            )
+                .into_response()
         }
     }
 }
@@ -256,7 +309,11 @@ struct ErrorPage {
 /// A page for an error outside a session (unknown page, malformed form, …): the message and
 /// the request id.
 pub fn error_page(lang: Lang, code: &str, request_id: &str) -> Html<String> {
-    let page = ErrorPage { c: Chrome::public(lang, request_id, None), heading: title(code, lang).to_owned(), code: code.to_owned() };
+    let page = ErrorPage {
+        c: Chrome::public(lang, request_id, None),
+        heading: title(code, lang).to_owned(),
+        code: code.to_owned(),
+    };
     Html(page.render().unwrap_or_else(|_| {
         format!("<!doctype html><meta charset=utf-8><title>{0} · 公共数据平台</title><h1>{0}</h1><p>{1}</p>", title(code, lang), request_id)
     }))
@@ -267,7 +324,9 @@ pub async fn all_orgs(app: &App, actor: &Actor) -> Result<Vec<Org>, ActionError>
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let page = pubdata_app::platform::orgs::list_orgs(app, actor, cursor.as_deref(), Some(1000), true).await?;
+        let page =
+            pubdata_app::platform::orgs::list_orgs(app, actor, cursor.as_deref(), Some(1000), true)
+                .await?;
         out.extend(page.items);
         match page.next_cursor {
             Some(c) => cursor = Some(c),
@@ -284,7 +343,11 @@ fn beijing() -> chrono::FixedOffset {
 /// An RFC 3339 time as `YYYY-MM-DD HH:MM` Beijing time.
 pub fn local_time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string())
+        .map(|t| {
+            t.with_timezone(&beijing())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_else(|_| rfc3339.to_owned())
 }
 

@@ -37,7 +37,14 @@ pub async fn list(State(st): State<AppState>, s: Session) -> Response {
         Err(e) => return s.problem(&e),
     };
     let name_of = |id: &Option<String>| {
-        id.as_ref().map(|id| list.iter().find(|o| &o.id == id).map(|o| o.name.clone()).unwrap_or_else(|| id.clone())).unwrap_or_default()
+        id.as_ref()
+            .map(|id| {
+                list.iter()
+                    .find(|o| &o.id == id)
+                    .map(|o| o.name.clone())
+                    .unwrap_or_else(|| id.clone())
+            })
+            .unwrap_or_default()
     };
     let rows = list
         .iter()
@@ -52,7 +59,14 @@ pub async fn list(State(st): State<AppState>, s: Session) -> Response {
             disabled: o.disabled,
         })
         .collect();
-    render(StatusCode::OK, &OrgsPage { c: s.chrome("orgs"), admin: is_admin(&s.actor), rows })
+    render(
+        StatusCode::OK,
+        &OrgsPage {
+            c: s.chrome("orgs"),
+            admin: is_admin(&s.actor),
+            rows,
+        },
+    )
 }
 
 /// What the form holds, as typed.
@@ -117,22 +131,51 @@ struct OrgPage {
     errors: FormErrors,
 }
 
-async fn org_page(st: &AppState, s: &Session, org: Option<&Org>, f: OrgFields, errors: FormErrors, status: StatusCode) -> Response {
+async fn org_page(
+    st: &AppState,
+    s: &Session,
+    org: Option<&Org>,
+    f: OrgFields,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Response {
     let list = match all_orgs(&st.app, &s.actor).await {
         Ok(l) => l,
         Err(e) => return s.problem(&e),
     };
     let t = s.t();
-    let kinds = OrgKind::ALL.iter().map(|k| Opt::new(k.as_str(), i18n::kind_label(*k, s.lang), f.kind == k.as_str())).collect();
-    let sectors = Sector::ALL.iter().map(|k| Opt::new(k.as_str(), i18n::sector_label(*k, s.lang), f.sector == k.as_str())).collect();
+    let kinds = OrgKind::ALL
+        .iter()
+        .map(|k| {
+            Opt::new(
+                k.as_str(),
+                i18n::kind_label(*k, s.lang),
+                f.kind == k.as_str(),
+            )
+        })
+        .collect();
+    let sectors = Sector::ALL
+        .iter()
+        .map(|k| {
+            Opt::new(
+                k.as_str(),
+                i18n::sector_label(*k, s.lang),
+                f.sector == k.as_str(),
+            )
+        })
+        .collect();
     let mut parents = vec![Opt::new("", t.none, f.parent_id.is_empty())];
     parents.extend(
-        list.iter().filter(|o| org.is_none_or(|me| me.id != o.id)).map(|o| Opt::new(o.id.clone(), o.name.clone(), f.parent_id == o.id)),
+        list.iter()
+            .filter(|o| org.is_none_or(|me| me.id != o.id))
+            .map(|o| Opt::new(o.id.clone(), o.name.clone(), f.parent_id == o.id)),
     );
     let page = OrgPage {
         c: s.chrome("orgs"),
         id: org.map(|o| o.id.clone()),
-        heading: org.map(|o| o.name.clone()).unwrap_or_else(|| t.org_new_title.to_owned()),
+        heading: org
+            .map(|o| o.name.clone())
+            .unwrap_or_else(|| t.org_new_title.to_owned()),
         editable: is_admin(&s.actor),
         disabled: org.is_some_and(|o| o.disabled),
         f,
@@ -149,7 +192,11 @@ pub async fn new_form(State(st): State<AppState>, s: Session) -> Response {
         // Only the authority manages units (the action refuses anyone else as well).
         return s.problem(&ActionError::Forbidden("role_required"));
     }
-    let f = OrgFields { kind: "government".into(), sector: "other".into(), ..OrgFields::default() };
+    let f = OrgFields {
+        kind: "government".into(),
+        sector: "other".into(),
+        ..OrgFields::default()
+    };
     org_page(&st, &s, None, f, FormErrors::default(), StatusCode::OK).await
 }
 
@@ -159,51 +206,113 @@ pub async fn create(State(st): State<AppState>, s: Session, form: FormData) -> R
     }
     let f = OrgFields::from_form(&form);
     match orgs::create_org(&st.app, &s.actor, f.input()).await {
-        Ok(org) => Redirect::to(&format!("/admin/orgs/{}?notice=org_created", org.id)).into_response(),
-        Err(e) if fixable(&e) => org_page(&st, &s, None, f, FormErrors::from_error(&e, s.lang), status_of(&e)).await,
+        Ok(org) => {
+            Redirect::to(&format!("/admin/orgs/{}?notice=org_created", org.id)).into_response()
+        }
+        // The form again for who can use it; anyone else gets the problem page.
+        Err(e) if fixable(&e) && is_admin(&s.actor) => {
+            org_page(
+                &st,
+                &s,
+                None,
+                f,
+                FormErrors::from_error(&e, s.lang),
+                status_of(&e),
+            )
+            .await
+        }
         Err(e) => s.problem(&e),
     }
 }
 
 pub async fn show(State(st): State<AppState>, s: Session, Path(id): Path<String>) -> Response {
     match orgs::get_org(&st.app, &s.actor, &id).await {
-        Ok(org) => org_page(&st, &s, Some(&org), OrgFields::of(&org), FormErrors::default(), StatusCode::OK).await,
+        Ok(org) => {
+            org_page(
+                &st,
+                &s,
+                Some(&org),
+                OrgFields::of(&org),
+                FormErrors::default(),
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(e) => s.problem(&e),
     }
 }
 
-pub async fn update(State(st): State<AppState>, s: Session, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn update(
+    State(st): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     if let Err(res) = s.check_csrf(&form) {
         return res;
     }
     let f = OrgFields::from_form(&form);
     match orgs::update_org(&st.app, &s.actor, &id, f.input()).await {
-        Ok(org) => Redirect::to(&format!("/admin/orgs/{}?notice=org_updated", org.id)).into_response(),
-        Err(e) if fixable(&e) => match orgs::get_org(&st.app, &s.actor, &id).await {
-            Ok(org) => org_page(&st, &s, Some(&org), f, FormErrors::from_error(&e, s.lang), status_of(&e)).await,
-            Err(e2) => s.problem(&e2),
-        },
+        Ok(org) => {
+            Redirect::to(&format!("/admin/orgs/{}?notice=org_updated", org.id)).into_response()
+        }
+        Err(e) if fixable(&e) && is_admin(&s.actor) => {
+            match orgs::get_org(&st.app, &s.actor, &id).await {
+                Ok(org) => {
+                    org_page(
+                        &st,
+                        &s,
+                        Some(&org),
+                        f,
+                        FormErrors::from_error(&e, s.lang),
+                        status_of(&e),
+                    )
+                    .await
+                }
+                Err(e2) => s.problem(&e2),
+            }
+        }
         Err(e) => s.problem(&e),
     }
 }
 
-async fn set_disabled(st: AppState, s: Session, id: String, form: FormData, disabled: bool) -> Response {
+async fn set_disabled(
+    st: AppState,
+    s: Session,
+    id: String,
+    form: FormData,
+    disabled: bool,
+) -> Response {
     if let Err(res) = s.check_csrf(&form) {
         return res;
     }
     match orgs::set_org_disabled(&st.app, &s.actor, &id, disabled).await {
         Ok(org) => {
-            let notice = if disabled { "org_disabled" } else { "org_enabled" };
+            let notice = if disabled {
+                "org_disabled"
+            } else {
+                "org_enabled"
+            };
             Redirect::to(&format!("/admin/orgs/{}?notice={notice}", org.id)).into_response()
         }
         Err(e) => s.problem(&e),
     }
 }
 
-pub async fn disable(State(st): State<AppState>, s: Session, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn disable(
+    State(st): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     set_disabled(st, s, id, form, true).await
 }
 
-pub async fn enable(State(st): State<AppState>, s: Session, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn enable(
+    State(st): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     set_disabled(st, s, id, form, false).await
 }

@@ -25,11 +25,18 @@ pub struct Params(pub Vec<(String, String)>);
 
 impl Params {
     fn of(uri: &Uri) -> Params {
-        Params(Query::<Vec<(String, String)>>::try_from_uri(uri).map(|q| q.0).unwrap_or_default())
+        Params(
+            Query::<Vec<(String, String)>>::try_from_uri(uri)
+                .map(|q| q.0)
+                .unwrap_or_default(),
+        )
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -40,15 +47,26 @@ pub struct FormData(pub Vec<(String, String)>);
 impl FormData {
     /// The first value of `name`, or "".
     pub fn get(&self, name: &str) -> String {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 
     pub fn opt(&self, name: &str) -> Option<String> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     }
 
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 }
 
@@ -57,7 +75,11 @@ impl FromRequest<AppState> for FormData {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let lang = Lang::from_headers(req.headers());
-        let request_id = req.extensions().get::<extract::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let request_id = req
+            .extensions()
+            .get::<extract::RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
         match Form::<Vec<(String, String)>>::from_request(req, state).await {
             Ok(Form(pairs)) => Ok(FormData(pairs)),
             Err(rej) => {
@@ -82,7 +104,9 @@ pub struct Visitor {
 }
 
 fn sane_token(v: &str) -> bool {
-    (20..=100).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (20..=100).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl FromRequestParts<AppState> for Visitor {
@@ -118,7 +142,9 @@ impl Visitor {
     /// The double-submit check: the form's `csrf` equals the cookie.
     pub fn csrf_ok(&self, form: &FormData) -> bool {
         let sent = form.get("csrf");
-        self.csrf_cookie.as_deref().is_some_and(|c| !sent.is_empty() && constant_time_eq(c, &sent))
+        self.csrf_cookie
+            .as_deref()
+            .is_some_and(|c| !sent.is_empty() && constant_time_eq(c, &sent))
     }
 
     pub fn chrome(&self) -> Chrome {
@@ -128,15 +154,24 @@ impl Visitor {
 
 /// `Set-Cookie` for the double-submit CSRF cookie.
 pub fn csrf_cookie(value: &str, secure: bool) -> String {
-    format!("{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{}", if secure { "; Secure" } else { "" })
+    format!(
+        "{CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 pub fn session_cookie(value: &str, secure: bool) -> String {
-    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 pub fn clear_session_cookie(secure: bool) -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", if secure { "; Secure" } else { "" })
+    format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 /// Adds a `Set-Cookie` header.
@@ -165,7 +200,11 @@ pub struct Session {
 fn to_signin(parts: &Parts, code: Option<&str>, clear: bool, secure: bool) -> Response {
     let mut q = Vec::new();
     if parts.method == Method::GET {
-        let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
         if path != "/" {
             q.push(format!("next={}", encode(path)));
         }
@@ -173,9 +212,17 @@ fn to_signin(parts: &Parts, code: Option<&str>, clear: bool, secure: bool) -> Re
     if let Some(c) = code.filter(|c| matches!(*c, "session_expired" | "account_disabled")) {
         q.push(format!("notice={c}"));
     }
-    let to = if q.is_empty() { "/signin".to_owned() } else { format!("/signin?{}", q.join("&")) };
+    let to = if q.is_empty() {
+        "/signin".to_owned()
+    } else {
+        format!("/signin?{}", q.join("&"))
+    };
     let res = Redirect::to(&to).into_response();
-    if clear { with_cookie(res, &clear_session_cookie(secure)) } else { res }
+    if clear {
+        with_cookie(res, &clear_session_cookie(secure))
+    } else {
+        res
+    }
 }
 
 /// Percent-encodes everything but unreserved characters.
@@ -211,7 +258,9 @@ impl FromRequestParts<AppState> for Session {
         let Some(cookie) = extract::cookie(parts, SESSION_COOKIE).filter(|v| !v.is_empty()) else {
             return Err(to_signin(parts, None, false, secure));
         };
-        match pubdata_app::auth::session::authenticate_session(&state.app, &cookie, &request_id).await {
+        match pubdata_app::auth::session::authenticate_session(&state.app, &cookie, &request_id)
+            .await
+        {
             Ok((actor, csrf)) => Ok(Session {
                 actor,
                 csrf,
@@ -221,8 +270,14 @@ impl FromRequestParts<AppState> for Session {
                 params: Params::of(&parts.uri),
                 secure_cookies: secure,
             }),
-            Err(ActionError::Unauthenticated(code)) => Err(to_signin(parts, Some(code), true, secure)),
-            Err(e) => Err((status_of(&e), super::error_page(lang, e.code(), &request_id)).into_response()),
+            Err(ActionError::Unauthenticated(code)) => {
+                Err(to_signin(parts, Some(code), true, secure))
+            }
+            Err(e) => Err((
+                status_of(&e),
+                super::error_page(lang, e.code(), &request_id),
+            )
+                .into_response()),
         }
     }
 }
@@ -248,6 +303,7 @@ impl Session {
     }
 
     /// The session's CSRF check for a form; on a mismatch the 403 page (and nothing done).
+    #[allow(clippy::result_large_err)] // the page itself, as axum handlers return it
     pub fn check_csrf(&self, form: &FormData) -> Result<(), Response> {
         let sent = form.get("csrf");
         if !sent.is_empty() && constant_time_eq(&sent, &self.csrf) {
@@ -266,7 +322,10 @@ impl Session {
                 "session_expired" | "account_disabled" => format!("/signin?notice={code}"),
                 _ => "/signin".to_owned(),
             };
-            return with_cookie(Redirect::to(&to).into_response(), &clear_session_cookie(self.secure_cookies));
+            return with_cookie(
+                Redirect::to(&to).into_response(),
+                &clear_session_cookie(self.secure_cookies),
+            );
         }
         let page = ProblemPage {
             c: self.chrome(""),
@@ -276,5 +335,36 @@ impl Session {
             forbidden: matches!(e, ActionError::Forbidden(_)),
         };
         render(status_of(e), &page)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{encode, safe_next};
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        for ok in ["/", "/tokens", "/admin/users?org_id=a&cursor=b"] {
+            assert_eq!(safe_next(ok), Some(ok));
+        }
+        for bad in [
+            "",
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "tokens",
+            "/a b",
+            "/工作台",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_remembered_page_survives_the_query_string() {
+        assert_eq!(
+            encode("/admin/users?org_id=x&cursor=y"),
+            "%2Fadmin%2Fusers%3Forg_id%3Dx%26cursor%3Dy"
+        );
     }
 }

@@ -35,7 +35,11 @@ fn status(u: &User, t: &i18n::Tr) -> (&'static str, &'static str) {
 
 fn unit_name(list: &[Org], id: &Option<String>) -> String {
     match id {
-        Some(id) => list.iter().find(|o| &o.id == id).map(|o| o.name.clone()).unwrap_or_else(|| id.clone()),
+        Some(id) => list
+            .iter()
+            .find(|o| &o.id == id)
+            .map(|o| o.name.clone())
+            .unwrap_or_else(|| id.clone()),
         None => "—".to_owned(),
     }
 }
@@ -61,8 +65,16 @@ fn sees_all(a: &Actor) -> bool {
 pub async fn list(State(st): State<AppState>, s: Session) -> Response {
     let a = &s.actor;
     let t = s.t();
-    let chosen = s.params.get("org_id").filter(|v| !v.is_empty()).map(str::to_owned);
-    let org_filter = if sees_all(a) { chosen.clone() } else { a.org_id().map(str::to_owned) };
+    let chosen = s
+        .params
+        .get("org_id")
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned);
+    let org_filter = if sees_all(a) {
+        chosen.clone()
+    } else {
+        a.org_id().map(str::to_owned)
+    };
     let cursor = s.params.get("cursor").filter(|v| !v.is_empty());
     let page = match users::list_users(&st.app, a, org_filter.as_deref(), cursor, Some(50)).await {
         Ok(p) => p,
@@ -90,7 +102,13 @@ pub async fn list(State(st): State<AppState>, s: Session) -> Response {
         .collect();
     let filter = if sees_all(a) {
         let mut v = vec![Opt::new("", t.all_units, chosen.is_none())];
-        v.extend(orgs.iter().map(|o| Opt::new(o.id.clone(), o.name.clone(), chosen.as_deref() == Some(o.id.as_str()))));
+        v.extend(orgs.iter().map(|o| {
+            Opt::new(
+                o.id.clone(),
+                o.name.clone(),
+                chosen.as_deref() == Some(o.id.as_str()),
+            )
+        }));
         v
     } else {
         Vec::new()
@@ -107,24 +125,59 @@ pub async fn list(State(st): State<AppState>, s: Session) -> Response {
         t.nav_users_view
     };
     let can_create = is_admin(a) || a.has_role(Role::Steward);
-    render(StatusCode::OK, &UsersPage { c: s.chrome("users"), heading, rows, can_create, filter, next_href, paged: cursor.is_some() })
+    render(
+        StatusCode::OK,
+        &UsersPage {
+            c: s.chrome("users"),
+            heading,
+            rows,
+            can_create,
+            filter,
+            next_href,
+            paged: cursor.is_some(),
+        },
+    )
 }
 
 /// The units a user may be put in by this actor, and the roles it may grant: everything
 /// for the authority; its own unit and steward/member for a steward.
 fn unit_opts(a: &Actor, orgs: &[Org], selected: &str, lang: Lang) -> Vec<Opt> {
     if is_admin(a) {
-        let mut v = vec![Opt::new("", i18n::tr(lang).no_unit_option, selected.is_empty())];
-        v.extend(orgs.iter().filter(|o| !o.disabled || o.id == selected).map(|o| Opt::new(o.id.clone(), o.name.clone(), o.id == selected)));
+        let mut v = vec![Opt::new(
+            "",
+            i18n::tr(lang).no_unit_option,
+            selected.is_empty(),
+        )];
+        v.extend(
+            orgs.iter()
+                .filter(|o| !o.disabled || o.id == selected)
+                .map(|o| Opt::new(o.id.clone(), o.name.clone(), o.id == selected)),
+        );
         v
     } else {
-        orgs.iter().filter(|o| Some(o.id.as_str()) == a.org_id()).map(|o| Opt::new(o.id.clone(), o.name.clone(), true)).collect()
+        orgs.iter()
+            .filter(|o| Some(o.id.as_str()) == a.org_id())
+            .map(|o| Opt::new(o.id.clone(), o.name.clone(), true))
+            .collect()
     }
 }
 
 fn role_opts(a: &Actor, checked: &[String], lang: Lang) -> Vec<Opt> {
-    let grantable: Vec<Role> = if is_admin(a) { Role::ALL.to_vec() } else { vec![Role::Steward, Role::Member] };
-    grantable.into_iter().map(|r| Opt::new(r.as_str(), i18n::role_label(r, lang), checked.iter().any(|c| c == r.as_str()))).collect()
+    let grantable: Vec<Role> = if is_admin(a) {
+        Role::ALL.to_vec()
+    } else {
+        vec![Role::Steward, Role::Member]
+    };
+    grantable
+        .into_iter()
+        .map(|r| {
+            Opt::new(
+                r.as_str(),
+                i18n::role_label(r, lang),
+                checked.iter().any(|c| c == r.as_str()),
+            )
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -138,14 +191,30 @@ struct NewUserPage {
     errors: FormErrors,
 }
 
-async fn new_page(st: &AppState, s: &Session, form: Option<&FormData>, errors: FormErrors, status: StatusCode) -> Response {
+async fn new_page(
+    st: &AppState,
+    s: &Session,
+    form: Option<&FormData>,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Response {
     let orgs = match all_orgs(&st.app, &s.actor).await {
         Ok(l) => l,
         Err(e) => return s.problem(&e),
     };
     let (username, display_name, org, roles) = match form {
-        Some(f) => (f.get("username"), f.get("display_name"), f.get("org_id"), f.all("roles")),
-        None => (String::new(), String::new(), s.actor.org_id().unwrap_or_default().to_owned(), vec!["member".to_owned()]),
+        Some(f) => (
+            f.get("username"),
+            f.get("display_name"),
+            f.get("org_id"),
+            f.all("roles"),
+        ),
+        None => (
+            String::new(),
+            String::new(),
+            s.actor.org_id().unwrap_or_default().to_owned(),
+            vec!["member".to_owned()],
+        ),
     };
     let page = NewUserPage {
         c: s.chrome("users"),
@@ -178,8 +247,19 @@ pub async fn create(State(st): State<AppState>, s: Session, form: FormData) -> R
         password: form.get("password"),
     };
     match users::create_user(&st.app, &s.actor, input).await {
-        Ok(u) => Redirect::to(&format!("/admin/users/{}?notice=user_created", u.id)).into_response(),
-        Err(e) if fixable(&e) => new_page(&st, &s, Some(&form), FormErrors::from_error(&e, s.lang), status_of(&e)).await,
+        Ok(u) => {
+            Redirect::to(&format!("/admin/users/{}?notice=user_created", u.id)).into_response()
+        }
+        Err(e) if fixable(&e) && (is_admin(&s.actor) || s.actor.has_role(Role::Steward)) => {
+            new_page(
+                &st,
+                &s,
+                Some(&form),
+                FormErrors::from_error(&e, s.lang),
+                status_of(&e),
+            )
+            .await
+        }
         Err(e) => s.problem(&e),
     }
 }
@@ -205,6 +285,17 @@ struct UserPage {
     status_errors: FormErrors,
 }
 
+/// Whether the page shows `u`'s forms to `a`: to who may change the user (the actions
+/// decide in any case).
+fn editable(a: &Actor, u: &User) -> bool {
+    is_admin(a)
+        || (a.has_role(Role::Steward)
+            && u.org_id.as_deref() == a.org_id()
+            && u.roles
+                .iter()
+                .all(|r| matches!(r, Role::Steward | Role::Member)))
+}
+
 /// Which of the user page's forms an error belongs to.
 enum Part {
     Profile,
@@ -212,7 +303,14 @@ enum Part {
     Status,
 }
 
-async fn user_page(st: &AppState, s: &Session, u: &User, form: Option<&FormData>, err: Option<(Part, FormErrors)>, status_code: StatusCode) -> Response {
+async fn user_page(
+    st: &AppState,
+    s: &Session,
+    u: &User,
+    form: Option<&FormData>,
+    err: Option<(Part, FormErrors)>,
+    status_code: StatusCode,
+) -> Response {
     let a = &s.actor;
     let t = s.t();
     let orgs = match all_orgs(&st.app, a).await {
@@ -221,11 +319,13 @@ async fn user_page(st: &AppState, s: &Session, u: &User, form: Option<&FormData>
     };
     let (display_name, org, roles) = match form {
         Some(f) => (f.get("display_name"), f.get("org_id"), f.all("roles")),
-        None => (u.display_name.clone(), u.org_id.clone().unwrap_or_default(), u.roles.iter().map(|r| r.as_str().to_owned()).collect()),
+        None => (
+            u.display_name.clone(),
+            u.org_id.clone().unwrap_or_default(),
+            u.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+        ),
     };
-    // Forms are shown to who may change this user; the actions decide in any case.
-    let editable = is_admin(a)
-        || (a.has_role(Role::Steward) && u.org_id.as_deref() == a.org_id() && u.roles.iter().all(|r| matches!(r, Role::Steward | Role::Member)));
+    let editable = editable(a, u);
     let (st_label, st_cls) = status(u, t);
     let (mut profile_errors, mut password_errors, mut status_errors) = Default::default();
     match err {
@@ -263,17 +363,40 @@ pub async fn show(State(st): State<AppState>, s: Session, Path(id): Path<String>
 }
 
 /// Re-renders the user page after `e` on one of its forms (or the problem page).
-async fn refused(st: &AppState, s: &Session, id: &str, form: Option<&FormData>, part: Part, e: ActionError) -> Response {
+async fn refused(
+    st: &AppState,
+    s: &Session,
+    id: &str,
+    form: Option<&FormData>,
+    part: Part,
+    e: ActionError,
+) -> Response {
     if !fixable(&e) {
         return s.problem(&e);
     }
     match users::get_user(&st.app, &s.actor, id).await {
-        Ok(u) => user_page(st, s, &u, form, Some((part, FormErrors::from_error(&e, s.lang))), status_of(&e)).await,
+        Ok(u) if editable(&s.actor, &u) => {
+            user_page(
+                st,
+                s,
+                &u,
+                form,
+                Some((part, FormErrors::from_error(&e, s.lang))),
+                status_of(&e),
+            )
+            .await
+        }
+        Ok(_) => s.problem(&e),
         Err(e2) => s.problem(&e2),
     }
 }
 
-pub async fn update(State(st): State<AppState>, s: Session, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn update(
+    State(st): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     if let Err(res) = s.check_csrf(&form) {
         return res;
     }
@@ -284,48 +407,89 @@ pub async fn update(State(st): State<AppState>, s: Session, Path(id): Path<Strin
         password: None,
     };
     match users::update_user(&st.app, &s.actor, &id, changes).await {
-        Ok(u) => Redirect::to(&format!("/admin/users/{}?notice=user_updated", u.id)).into_response(),
+        Ok(u) => {
+            Redirect::to(&format!("/admin/users/{}?notice=user_updated", u.id)).into_response()
+        }
         Err(e) => refused(&st, &s, &id, Some(&form), Part::Profile, e).await,
     }
 }
 
-pub async fn reset_password(State(st): State<AppState>, s: Session, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn reset_password(
+    State(st): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     if let Err(res) = s.check_csrf(&form) {
         return res;
     }
     if form.get("password") != form.get("password2") {
         return match users::get_user(&st.app, &s.actor, &id).await {
-            Ok(u) => {
+            Ok(u) if editable(&s.actor, &u) => {
                 let e = FormErrors::one("password2", s.t().passwords_differ);
-                user_page(&st, &s, &u, None, Some((Part::Password, e)), StatusCode::UNPROCESSABLE_ENTITY).await
+                user_page(
+                    &st,
+                    &s,
+                    &u,
+                    None,
+                    Some((Part::Password, e)),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
             }
+            Ok(_) => s.problem(&ActionError::Forbidden("role_required")),
             Err(e) => s.problem(&e),
         };
     }
-    let changes = UserChanges { password: Some(form.get("password")), ..UserChanges::default() };
+    let changes = UserChanges {
+        password: Some(form.get("password")),
+        ..UserChanges::default()
+    };
     match users::update_user(&st.app, &s.actor, &id, changes).await {
-        Ok(u) => Redirect::to(&format!("/admin/users/{}?notice=password_reset", u.id)).into_response(),
+        Ok(u) => {
+            Redirect::to(&format!("/admin/users/{}?notice=password_reset", u.id)).into_response()
+        }
         Err(e) => refused(&st, &s, &id, None, Part::Password, e).await,
     }
 }
 
-async fn set_disabled(st: AppState, s: Session, id: String, form: FormData, disabled: bool) -> Response {
+async fn set_disabled(
+    st: AppState,
+    s: Session,
+    id: String,
+    form: FormData,
+    disabled: bool,
+) -> Response {
     if let Err(res) = s.check_csrf(&form) {
         return res;
     }
     match users::set_user_disabled(&st.app, &s.actor, &id, disabled).await {
         Ok(u) => {
-            let notice = if disabled { "user_disabled" } else { "user_enabled" };
+            let notice = if disabled {
+                "user_disabled"
+            } else {
+                "user_enabled"
+            };
             Redirect::to(&format!("/admin/users/{}?notice={notice}", u.id)).into_response()
         }
         Err(e) => refused(&st, &s, &id, None, Part::Status, e).await,
     }
 }
 
-pub async fn disable(State(st): State<AppState>, s: Session, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn disable(
+    State(st): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     set_disabled(st, s, id, form, true).await
 }
 
-pub async fn enable(State(st): State<AppState>, s: Session, Path(id): Path<String>, form: FormData) -> Response {
+pub async fn enable(
+    State(st): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
     set_disabled(st, s, id, form, false).await
 }
