@@ -77,13 +77,13 @@ fn parse_date(field: &str, s: &str) -> Result<NaiveDate, ActionError> {
 pub async fn set_calendar_day(app: &App, actor: &Actor, date: &str, kind: &str, name: &str) -> Result<CalendarDay, ActionError> {
     let a = Audited::new(app, actor, Action::SetCalendarDay).with_target(Target::new("calendar", date.trim()));
     a.finish(async {
+        let permit = policy::edit_calendar(actor, a.action)?;
         let date = parse_date("date", date)?;
         let kind = DayKind::parse(kind.trim()).ok_or_else(|| ActionError::invalid("invalid_input", FieldError::new("kind", "invalid_day_kind", "类型应为 holiday（放假）或 workday（调休上班）", "kind must be holiday or workday")))?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 50 {
             return Err(ActionError::invalid("invalid_input", FieldError::new("name", "invalid_name", "名称不能为空且不超过50字", "name must be 1 to 50 characters")));
         }
-        let permit = policy::edit_calendar(actor, a.action)?;
         let mut tx = a.begin().await?;
         store::upsert(&mut tx, &permit, &CalendarDayRow { day: date.to_string(), kind: kind.as_str().to_owned(), name: name.to_owned(), updated_at: now_ms() }).await?;
         a.commit(tx).await?;

@@ -127,7 +127,8 @@ pub async fn sign_out(app: &App, actor: &Actor, cookie_token: &str) -> Result<()
     }.await).await
 }
 
-/// Changing one's own password: needs the current one; ends every other session.
+/// Changing one's own password: needs the current one; ends every session of the user,
+/// this one included, so that whoever else held one is out.
 pub async fn change_password(app: &App, actor: &Actor, current: &str, new: &str) -> Result<(), ActionError> {
     let a = Audited::new(app, actor, Action::ChangePassword);
     a.finish(async {

@@ -140,8 +140,8 @@ async fn check_clashes(tx: &mut pubdata_store::Tx, org: &ValidOrg, id: Option<&s
 pub async fn create_org(app: &App, actor: &Actor, input: OrgInput) -> Result<Org, ActionError> {
     let a = Audited::new(app, actor, Action::CreateOrg);
     a.finish(async {
-        let valid = parse(&input)?;
         let permit = policy::manage_orgs(actor, a.action)?;
+        let valid = parse(&input)?;
         let mut tx = a.begin().await?;
         check_clashes(&mut tx, &valid, None).await?;
         let now = now_ms();
@@ -167,8 +167,8 @@ pub async fn create_org(app: &App, actor: &Actor, input: OrgInput) -> Result<Org
 pub async fn update_org(app: &App, actor: &Actor, id: &str, input: OrgInput) -> Result<Org, ActionError> {
     let a = Audited::new(app, actor, Action::UpdateOrg).with_target(Target::new("org", id));
     a.finish(async {
-        let valid = parse(&input)?;
         let permit = policy::manage_orgs(actor, a.action)?;
+        let valid = parse(&input)?;
         let mut tx = a.begin().await?;
         let mut row = store::get(&mut tx, id).await?.ok_or(ActionError::NotFound("org_not_found"))?;
         check_clashes(&mut tx, &valid, Some(id)).await?;

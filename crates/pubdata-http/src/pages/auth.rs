@@ -80,7 +80,7 @@ pub async fn signin(State(s): State<AppState>, v: Visitor, form: FormData) -> Re
         public_form(&s, status_of(e), &page, new)
     };
     if !v.csrf_ok(&form) {
-        return fail(&ActionError::Forbidden("csrf_failed"), &v);
+        return fail(&v.csrf_refused(&s.app).await, &v);
     }
     let actor = Actor::anonymous(Channel::Web, v.request_id.clone());
     match sessions::sign_in(&s.app, &actor, &username, &form.get("password")).await {
@@ -93,7 +93,7 @@ pub async fn signin(State(s): State<AppState>, v: Visitor, form: FormData) -> Re
 }
 
 pub async fn signout(State(s): State<AppState>, session: Session, form: FormData) -> Response {
-    if let Err(res) = session.check_csrf(&form) {
+    if let Err(res) = session.check_csrf(&form).await {
         return res;
     }
     if let Err(e) = sessions::sign_out(&s.app, &session.actor, &session.cookie).await {
@@ -146,7 +146,7 @@ pub async fn register(State(s): State<AppState>, v: Visitor, form: FormData) -> 
         public_form(&s, status, &page, new)
     };
     if !v.csrf_ok(&form) {
-        let e = ActionError::Forbidden("csrf_failed");
+        let e = v.csrf_refused(&s.app).await;
         return fail(status_of(&e), FormErrors::from_error(&e, v.lang), &v);
     }
     if form.get("password") != form.get("password2") {
@@ -187,7 +187,7 @@ pub async fn password_form(s: Session) -> Response {
 }
 
 pub async fn change_password(State(st): State<AppState>, s: Session, form: FormData) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     let again = |status, errors| {

@@ -141,7 +141,7 @@ pub async fn page(State(st): State<AppState>, s: Session) -> Response {
 }
 
 pub async fn set_day(State(st): State<AppState>, s: Session, form: FormData) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     match calendar::set_calendar_day(
@@ -176,7 +176,7 @@ pub async fn delete_day(
     Path(date): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     match calendar::delete_calendar_day(&st.app, &s.actor, &date).await {

@@ -201,7 +201,7 @@ pub async fn new_form(State(st): State<AppState>, s: Session) -> Response {
 }
 
 pub async fn create(State(st): State<AppState>, s: Session, form: FormData) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     let f = OrgFields::from_form(&form);
@@ -248,7 +248,7 @@ pub async fn update(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     let f = OrgFields::from_form(&form);
@@ -283,7 +283,7 @@ async fn set_disabled(
     form: FormData,
     disabled: bool,
 ) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     match orgs::set_org_disabled(&st.app, &s.actor, &id, disabled).await {

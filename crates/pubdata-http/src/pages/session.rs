@@ -13,8 +13,9 @@ use axum::extract::{Form, FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use pubdata_app::action::record_rejected_request;
 use pubdata_app::secrets::{constant_time_eq, random_token};
-use pubdata_app::{ActionError, Actor};
+use pubdata_app::{ActionError, Actor, App, Channel};
 
 /// The cookie of the double-submit CSRF check on the forms shown before a session exists.
 pub const CSRF_COOKIE: &str = "pubdata_csrf";
@@ -80,15 +81,27 @@ impl FromRequest<AppState> for FormData {
             .get::<extract::RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default();
+        // The signed-in user when the session was checked first (see `Session`).
+        let actor = req
+            .extensions()
+            .get::<Actor>()
+            .cloned()
+            .unwrap_or_else(|| Actor::anonymous(Channel::Web, request_id.clone()));
+        let target = format!("{} {}", req.method(), req.uri().path());
         match Form::<Vec<(String, String)>>::from_request(req, state).await {
             Ok(Form(pairs)) => Ok(FormData(pairs)),
             Err(rej) => {
-                let (status, code) = if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large")
+                let error = if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ActionError::BadRequest("body_too_large")
                 } else {
-                    (StatusCode::BAD_REQUEST, "invalid_input")
+                    ActionError::BadRequest("invalid_input")
                 };
-                Err((status, super::error_page(lang, code, &request_id)).into_response())
+                let error = record_rejected_request(&state.app, &actor, &target, error).await;
+                Err((
+                    status_of(&error),
+                    super::error_page(lang, error.code(), &request_id),
+                )
+                    .into_response())
             }
         }
     }
@@ -101,6 +114,8 @@ pub struct Visitor {
     pub csrf_cookie: Option<String>,
     pub session_cookie: Option<String>,
     pub params: Params,
+    /// `METHOD /path`, for the audit entry of a refused form.
+    target: String,
 }
 
 fn sane_token(v: &str) -> bool {
@@ -119,6 +134,7 @@ impl FromRequestParts<AppState> for Visitor {
             csrf_cookie: extract::cookie(parts, CSRF_COOKIE).filter(|v| sane_token(v)),
             session_cookie: extract::cookie(parts, SESSION_COOKIE).filter(|v| !v.is_empty()),
             params: Params::of(&parts.uri),
+            target: format!("{} {}", parts.method, parts.uri.path()),
         })
     }
 }
@@ -145,6 +161,19 @@ impl Visitor {
         self.csrf_cookie
             .as_deref()
             .is_some_and(|c| !sent.is_empty() && constant_time_eq(c, &sent))
+    }
+
+    /// Audits a public form refused for its CSRF value (nothing else is done) and returns
+    /// the error to show.
+    pub async fn csrf_refused(&self, app: &App) -> ActionError {
+        let actor = Actor::anonymous(Channel::Web, self.request_id.clone());
+        record_rejected_request(
+            app,
+            &actor,
+            &self.target,
+            ActionError::Forbidden("csrf_failed"),
+        )
+        .await
     }
 
     pub fn chrome(&self) -> Chrome {
@@ -193,6 +222,9 @@ pub struct Session {
     pub request_id: String,
     pub params: Params,
     pub secure_cookies: bool,
+    /// `METHOD /path`, for the audit entry of a refused form.
+    target: String,
+    app: App,
 }
 
 /// Where a page request without a valid session goes: the sign-in page, remembering the page
@@ -261,15 +293,21 @@ impl FromRequestParts<AppState> for Session {
         match pubdata_app::auth::session::authenticate_session(&state.app, &cookie, &request_id)
             .await
         {
-            Ok((actor, csrf)) => Ok(Session {
-                actor,
-                csrf,
-                cookie,
-                lang,
-                request_id,
-                params: Params::of(&parts.uri),
-                secure_cookies: secure,
-            }),
+            Ok((actor, csrf)) => {
+                // A form body read after this knows who sent it (see `FormData`).
+                parts.extensions.insert(actor.clone());
+                Ok(Session {
+                    actor,
+                    csrf,
+                    cookie,
+                    lang,
+                    request_id,
+                    params: Params::of(&parts.uri),
+                    secure_cookies: secure,
+                    target: format!("{} {}", parts.method, parts.uri.path()),
+                    app: state.app.clone(),
+                })
+            }
             Err(ActionError::Unauthenticated(code)) => {
                 Err(to_signin(parts, Some(code), true, secure))
             }
@@ -302,16 +340,17 @@ impl Session {
         Chrome::signed_in(self, active)
     }
 
-    /// The session's CSRF check for a form; on a mismatch the 403 page (and nothing done).
+    /// The session's CSRF check for a form. On a mismatch nothing is done: the refusal is
+    /// audited (`reject_request`) and the answer is the 403 page.
     #[allow(clippy::result_large_err)] // the page itself, as axum handlers return it
-    pub fn check_csrf(&self, form: &FormData) -> Result<(), Response> {
+    pub async fn check_csrf(&self, form: &FormData) -> Result<(), Response> {
         let sent = form.get("csrf");
         if !sent.is_empty() && constant_time_eq(&sent, &self.csrf) {
-            Ok(())
-        } else {
-            tracing::warn!(request_id = %self.request_id, user = ?self.actor.username(), "page form with a wrong CSRF token refused");
-            Err(self.problem(&ActionError::Forbidden("csrf_failed")))
+            return Ok(());
         }
+        let error = ActionError::Forbidden("csrf_failed");
+        let error = record_rejected_request(&self.app, &self.actor, &self.target, error).await;
+        Err(self.problem(&error))
     }
 
     /// The page for an action's refusal or failure, in the signed-in chrome, with the status

@@ -121,7 +121,7 @@ pub async fn page(State(st): State<AppState>, s: Session) -> Response {
 }
 
 pub async fn create(State(st): State<AppState>, s: Session, form: FormData) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     let input = NewToken {
@@ -166,7 +166,7 @@ pub async fn revoke(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     match tokens::revoke_token(&st.app, &s.actor, &id).await {

@@ -236,7 +236,7 @@ pub async fn new_form(State(st): State<AppState>, s: Session) -> Response {
 }
 
 pub async fn create(State(st): State<AppState>, s: Session, form: FormData) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     let input = NewUser {
@@ -397,7 +397,7 @@ pub async fn update(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     let changes = UserChanges {
@@ -420,7 +420,7 @@ pub async fn reset_password(
     Path(id): Path<String>,
     form: FormData,
 ) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     if form.get("password") != form.get("password2") {
@@ -460,7 +460,7 @@ async fn set_disabled(
     form: FormData,
     disabled: bool,
 ) -> Response {
-    if let Err(res) = s.check_csrf(&form) {
+    if let Err(res) = s.check_csrf(&form).await {
         return res;
     }
     match users::set_user_disabled(&st.app, &s.actor, &id, disabled).await {
