@@ -114,3 +114,11 @@ pub async fn ancestors(tx: &mut Tx, id: &str) -> Result<Vec<String>> {
 pub async fn count(tx: &mut Tx) -> Result<i64> {
     Ok(each!(tx, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs").fetch_one(c).await?))
 }
+
+/// (all, disabled)
+pub async fn count_with_disabled(tx: &mut Tx) -> Result<(i64, i64)> {
+    Ok(each!(tx, c => sqlx::query_as::<_, (i64, i64)>(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN disabled THEN 1 ELSE 0 END), 0) FROM orgs")
+        .fetch_one(c)
+        .await?))
+}

@@ -1,5 +1,6 @@
 //! The platform chapter: units (orgs) and their users.
 
+pub mod home;
 pub mod orgs;
 pub mod users;
 
