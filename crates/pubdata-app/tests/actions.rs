@@ -1497,23 +1497,71 @@ async fn the_home_page_is_one_audited_read_with_an_overview_for_the_authority_on
         let (app, b) = (&t.app, t.backend);
         let unit = create_org(app, "澜江市首页测试局", 31).await;
         let disabled = create_org(app, "澜江市停用测试局", 32).await;
-        orgs::set_org_disabled(app, &operator(), &disabled.id, true).await.unwrap();
+        orgs::set_org_disabled(app, &operator(), &disabled.id, true)
+            .await
+            .unwrap();
         create_user(app, &unit, "home_admin", Role::PlatformAdmin).await;
         create_user(app, &unit, "home_member", Role::Member).await;
 
         let admin = web_actor(app, "home_admin").await;
         let before = audit_count(app).await;
-        let home = pubdata_app::platform::home::view_home(app, &admin).await.unwrap();
+        let home = pubdata_app::platform::home::view_home(app, &admin)
+            .await
+            .unwrap();
         assert_eq!(audit_count(app).await, before + 1, "{b}: one entry a view");
         assert_eq!(home.unit_name.as_deref(), Some("澜江市首页测试局"), "{b}");
         let o = home.overview.expect("the authority sees the overview");
-        assert_eq!((o.orgs_total, o.orgs_disabled, o.users_total, o.users_disabled), (2, 1, 2, 0), "{b}");
+        assert_eq!(
+            (
+                o.orgs_total,
+                o.orgs_disabled,
+                o.users_total,
+                o.users_disabled
+            ),
+            (2, 1, 2, 0),
+            "{b}"
+        );
 
         let member = web_actor(app, "home_member").await;
-        let home = pubdata_app::platform::home::view_home(app, &member).await.unwrap();
+        let home = pubdata_app::platform::home::view_home(app, &member)
+            .await
+            .unwrap();
         assert_eq!(home.user.username, "home_member", "{b}");
-        assert!(home.overview.is_none(), "{b}: a member sees no platform overview");
-        let err = pubdata_app::platform::home::view_home(app, &anonymous()).await.unwrap_err();
+        assert!(
+            home.overview.is_none(),
+            "{b}: a member sees no platform overview"
+        );
+        let err = pubdata_app::platform::home::view_home(app, &anonymous())
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "not_signed_in", "{b}");
+    }
+}
+
+#[tokio::test]
+async fn after_a_lockout_has_run_out_the_count_of_failures_starts_afresh() {
+    for t in apps().await {
+        let (app, b) = (&t.app, t.backend);
+        let unit = create_org(app, "澜江市锁定测试局", 41).await;
+        create_user(app, &unit, "patient", Role::Member).await;
+        for _ in 0..5 {
+            let _ = sign_in(app, "patient", WRONG_PASSWORD).await;
+        }
+        // The lockout ran out a minute ago.
+        set_in_db(
+            app,
+            "UPDATE users SET locked_until = $1 WHERE username = $2",
+            pubdata_app::now_ms() - 60_000,
+            "patient",
+        )
+        .await;
+        assert_refused!(
+            sign_in(app, "patient", WRONG_PASSWORD).await,
+            ActionError::Unauthenticated("bad_credentials"),
+            format!("{b}: one failure after the lockout does not lock again")
+        );
+        sign_in(app, "patient", PASSWORD)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e:?}"));
     }
 }
