@@ -9,7 +9,7 @@
 //! `deny` entry with the error's code in a fresh transaction (the action's own rolled back),
 //! so refusals are in the log too and nothing half-done is.
 
-use crate::{App, ActionError, now_ms};
+use crate::{ActionError, App, now_ms};
 use pubdata_core::Actor;
 use pubdata_core::audit::{Action, AuditEntry, Decision, Target};
 use pubdata_store::Tx;
@@ -23,7 +23,12 @@ pub struct Audited<'a> {
 
 impl<'a> Audited<'a> {
     pub fn new(app: &'a App, actor: &'a Actor, action: Action) -> Self {
-        Audited { app, actor, action, target: std::sync::Mutex::new(None) }
+        Audited {
+            app,
+            actor,
+            action,
+            target: std::sync::Mutex::new(None),
+        }
     }
 
     pub fn with_target(self, target: Target) -> Self {
@@ -75,8 +80,14 @@ impl<'a> Audited<'a> {
 
 /// Records a request refused before any action could run (malformed or oversized body,
 /// forged CSRF token): `target` names what was asked for, e.g. `POST /api/v1/orgs`.
-pub async fn record_rejected_request(app: &App, actor: &Actor, target: &str, error: ActionError) -> ActionError {
-    let a = Audited::new(app, actor, Action::RejectRequest).with_target(Target::new("request", target));
+pub async fn record_rejected_request(
+    app: &App,
+    actor: &Actor,
+    target: &str,
+    error: ActionError,
+) -> ActionError {
+    let a =
+        Audited::new(app, actor, Action::RejectRequest).with_target(Target::new("request", target));
     match a.finish::<()>(Err(error)).await {
         Err(e) => e,
         Ok(()) => unreachable!("finish passes the error through"),

@@ -16,8 +16,10 @@ const SEEDED: &str = "calendar_seeded";
 
 fn to_day(r: &CalendarDayRow) -> Result<CalendarDay, ActionError> {
     Ok(CalendarDay {
-        date: NaiveDate::parse_from_str(&r.day, "%Y-%m-%d").map_err(|_| ActionError::Unexpected(format!("calendar day {:?}", r.day)))?,
-        kind: DayKind::parse(&r.kind).ok_or_else(|| ActionError::Unexpected(format!("calendar kind {:?}", r.kind)))?,
+        date: NaiveDate::parse_from_str(&r.day, "%Y-%m-%d")
+            .map_err(|_| ActionError::Unexpected(format!("calendar day {:?}", r.day)))?,
+        kind: DayKind::parse(&r.kind)
+            .ok_or_else(|| ActionError::Unexpected(format!("calendar kind {:?}", r.kind)))?,
         name: r.name.clone(),
     })
 }
@@ -26,14 +28,19 @@ async fn load(app: &App) -> Result<WorkCalendar, ActionError> {
     let mut tx = app.db().begin().await?;
     let rows = store::all(&mut tx).await?;
     tx.rollback().await?;
-    Ok(WorkCalendar::new(rows.iter().map(to_day).collect::<Result<Vec<_>, _>>()?))
+    Ok(WorkCalendar::new(
+        rows.iter().map(to_day).collect::<Result<Vec<_>, _>>()?,
+    ))
 }
 
 /// Loads the official 2026 schedule at first start (once: an administrator's later edits,
 /// deletions included, are not undone by a restart).
 pub async fn seed_if_empty(app: &App) -> Result<(), ActionError> {
     let mut tx = app.db().begin().await?;
-    if pubdata_store::settings::get(&mut tx, SEEDED).await?.is_some() {
+    if pubdata_store::settings::get(&mut tx, SEEDED)
+        .await?
+        .is_some()
+    {
         return Ok(tx.rollback().await?);
     }
     tx.rollback().await?;
@@ -44,70 +51,167 @@ pub async fn seed_if_empty(app: &App) -> Result<(), ActionError> {
 /// Imports a schedule in the `date,kind,name` CSV form (as published each November); the
 /// listed days are added or replaced, others kept. Returns how many rows were imported.
 pub async fn import_calendar(app: &App, actor: &Actor, csv: &str) -> Result<usize, ActionError> {
-    let a = Audited::new(app, actor, Action::ImportCalendar).with_target(Target::new("calendar", "import"));
-    a.finish(async {
-        let days = parse_calendar_csv(csv).map_err(|e| ActionError::invalid("invalid_calendar", FieldError::new("csv", "invalid_calendar_csv", e.message_zh(), e.to_string())))?;
-        let permit = policy::edit_calendar(actor, a.action)?;
-        let mut tx = a.begin().await?;
-        let now = now_ms();
-        for d in &days {
-            store::upsert(&mut tx, &permit, &CalendarDayRow { day: d.date.to_string(), kind: d.kind.as_str().to_owned(), name: d.name.clone(), updated_at: now }).await?;
+    let a = Audited::new(app, actor, Action::ImportCalendar)
+        .with_target(Target::new("calendar", "import"));
+    a.finish(
+        async {
+            let days = parse_calendar_csv(csv).map_err(|e| {
+                ActionError::invalid(
+                    "invalid_calendar",
+                    FieldError::new("csv", "invalid_calendar_csv", e.message_zh(), e.to_string()),
+                )
+            })?;
+            let permit = policy::edit_calendar(actor, a.action)?;
+            let mut tx = a.begin().await?;
+            let now = now_ms();
+            for d in &days {
+                store::upsert(
+                    &mut tx,
+                    &permit,
+                    &CalendarDayRow {
+                        day: d.date.to_string(),
+                        kind: d.kind.as_str().to_owned(),
+                        name: d.name.clone(),
+                        updated_at: now,
+                    },
+                )
+                .await?;
+            }
+            pubdata_store::settings::set(&mut tx, SEEDED, "1").await?;
+            a.commit(tx).await?;
+            Ok(days.len())
         }
-        pubdata_store::settings::set(&mut tx, SEEDED, "1").await?;
-        a.commit(tx).await?;
-        Ok(days.len())
-    }.await).await
+        .await,
+    )
+    .await
 }
 
 pub async fn list_calendar_days(app: &App, actor: &Actor) -> Result<Vec<CalendarDay>, ActionError> {
     let a = Audited::new(app, actor, Action::ListCalendarDays);
-    a.finish(async {
-        policy::view_calendar(actor, a.action)?;
-        let mut tx = a.begin().await?;
-        let rows = store::all(&mut tx).await?;
-        a.commit(tx).await?;
-        rows.iter().map(to_day).collect()
-    }.await).await
+    a.finish(
+        async {
+            policy::view_calendar(actor, a.action)?;
+            let mut tx = a.begin().await?;
+            let rows = store::all(&mut tx).await?;
+            a.commit(tx).await?;
+            rows.iter().map(to_day).collect()
+        }
+        .await,
+    )
+    .await
 }
 
 fn parse_date(field: &str, s: &str) -> Result<NaiveDate, ActionError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| ActionError::invalid("invalid_date", FieldError::new(field, "invalid_date", "日期格式应为 YYYY-MM-DD", "date must be YYYY-MM-DD")))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        ActionError::invalid(
+            "invalid_date",
+            FieldError::new(
+                field,
+                "invalid_date",
+                "日期格式应为 YYYY-MM-DD",
+                "date must be YYYY-MM-DD",
+            ),
+        )
+    })
 }
 
-pub async fn set_calendar_day(app: &App, actor: &Actor, date: &str, kind: &str, name: &str) -> Result<CalendarDay, ActionError> {
-    let a = Audited::new(app, actor, Action::SetCalendarDay).with_target(Target::new("calendar", date.trim()));
-    a.finish(async {
-        let permit = policy::edit_calendar(actor, a.action)?;
-        let date = parse_date("date", date)?;
-        let kind = DayKind::parse(kind.trim()).ok_or_else(|| ActionError::invalid("invalid_input", FieldError::new("kind", "invalid_day_kind", "类型应为 holiday（放假）或 workday（调休上班）", "kind must be holiday or workday")))?;
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 50 {
-            return Err(ActionError::invalid("invalid_input", FieldError::new("name", "invalid_name", "名称不能为空且不超过50字", "name must be 1 to 50 characters")));
+pub async fn set_calendar_day(
+    app: &App,
+    actor: &Actor,
+    date: &str,
+    kind: &str,
+    name: &str,
+) -> Result<CalendarDay, ActionError> {
+    let a = Audited::new(app, actor, Action::SetCalendarDay)
+        .with_target(Target::new("calendar", date.trim()));
+    a.finish(
+        async {
+            let permit = policy::edit_calendar(actor, a.action)?;
+            let date = parse_date("date", date)?;
+            let kind = DayKind::parse(kind.trim()).ok_or_else(|| {
+                ActionError::invalid(
+                    "invalid_input",
+                    FieldError::new(
+                        "kind",
+                        "invalid_day_kind",
+                        "类型应为 holiday（放假）或 workday（调休上班）",
+                        "kind must be holiday or workday",
+                    ),
+                )
+            })?;
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 50 {
+                return Err(ActionError::invalid(
+                    "invalid_input",
+                    FieldError::new(
+                        "name",
+                        "invalid_name",
+                        "名称不能为空且不超过50字",
+                        "name must be 1 to 50 characters",
+                    ),
+                ));
+            }
+            let mut tx = a.begin().await?;
+            store::upsert(
+                &mut tx,
+                &permit,
+                &CalendarDayRow {
+                    day: date.to_string(),
+                    kind: kind.as_str().to_owned(),
+                    name: name.to_owned(),
+                    updated_at: now_ms(),
+                },
+            )
+            .await?;
+            a.commit(tx).await?;
+            Ok(CalendarDay {
+                date,
+                kind,
+                name: name.to_owned(),
+            })
         }
-        let mut tx = a.begin().await?;
-        store::upsert(&mut tx, &permit, &CalendarDayRow { day: date.to_string(), kind: kind.as_str().to_owned(), name: name.to_owned(), updated_at: now_ms() }).await?;
-        a.commit(tx).await?;
-        Ok(CalendarDay { date, kind, name: name.to_owned() })
-    }.await).await
+        .await,
+    )
+    .await
 }
 
 pub async fn delete_calendar_day(app: &App, actor: &Actor, date: &str) -> Result<(), ActionError> {
-    let a = Audited::new(app, actor, Action::DeleteCalendarDay).with_target(Target::new("calendar", date.trim()));
-    a.finish(async {
-        let date = parse_date("date", date)?;
-        let permit = policy::edit_calendar(actor, a.action)?;
-        let mut tx = a.begin().await?;
-        if !store::delete(&mut tx, &permit, &date.to_string()).await? {
-            return Err(ActionError::NotFound("calendar_day_not_found"));
+    let a = Audited::new(app, actor, Action::DeleteCalendarDay)
+        .with_target(Target::new("calendar", date.trim()));
+    a.finish(
+        async {
+            let date = parse_date("date", date)?;
+            let permit = policy::edit_calendar(actor, a.action)?;
+            let mut tx = a.begin().await?;
+            if !store::delete(&mut tx, &permit, &date.to_string()).await? {
+                return Err(ActionError::NotFound("calendar_day_not_found"));
+            }
+            a.commit(tx).await
         }
-        a.commit(tx).await
-    }.await).await
+        .await,
+    )
+    .await
 }
 
 /// The date `days` working days after `from` (counting from the day after). A computation
 /// over public data, not an action on anything: it is neither policy-checked nor audited.
 pub async fn add_working_days(app: &App, from: &str, days: &str) -> Result<NaiveDate, ActionError> {
     let from = parse_date("from", from)?;
-    let days: u32 = days.trim().parse().ok().filter(|d| *d <= 3650).ok_or_else(|| ActionError::invalid("invalid_input", FieldError::new("days", "invalid_days", "天数应为0至3650的整数", "days must be an integer from 0 to 3650")))?;
+    let days: u32 = days
+        .trim()
+        .parse()
+        .ok()
+        .filter(|d| *d <= 3650)
+        .ok_or_else(|| {
+            ActionError::invalid(
+                "invalid_input",
+                FieldError::new(
+                    "days",
+                    "invalid_days",
+                    "天数应为0至3650的整数",
+                    "days must be an integer from 0 to 3650",
+                ),
+            )
+        })?;
     Ok(load(app).await?.add_working_days(from, days))
 }

@@ -40,6 +40,10 @@ impl Config {
     pub fn sqlite_in(data_dir: impl Into<std::path::PathBuf>) -> Config {
         let data_dir = data_dir.into();
         let database_url = format!("sqlite:{}", data_dir.join("pubdata.db").display());
-        Config { database_url, data_dir, security: SecurityConfig::default() }
+        Config {
+            database_url,
+            data_dir,
+            security: SecurityConfig::default(),
+        }
     }
 }

@@ -28,7 +28,10 @@ impl FieldError {
 pub enum ActionError {
     /// The input is wrong (422); `code` names the problem, `errors` each field.
     #[error("invalid input: {code}")]
-    Invalid { code: &'static str, errors: Vec<FieldError> },
+    Invalid {
+        code: &'static str,
+        errors: Vec<FieldError>,
+    },
     /// The request itself is malformed (400).
     #[error("bad request: {0}")]
     BadRequest(&'static str),
@@ -64,7 +67,10 @@ impl ActionError {
 
     /// One invalid field.
     pub fn invalid(code: &'static str, field: FieldError) -> ActionError {
-        ActionError::Invalid { code, errors: vec![field] }
+        ActionError::Invalid {
+            code,
+            errors: vec![field],
+        }
     }
 }
 
@@ -99,7 +105,10 @@ impl Problems {
     pub fn finish(self) -> Result<(), ActionError> {
         match self.code {
             None => Ok(()),
-            Some(code) => Err(ActionError::Invalid { code, errors: self.errors }),
+            Some(code) => Err(ActionError::Invalid {
+                code,
+                errors: self.errors,
+            }),
         }
     }
 }

@@ -38,7 +38,9 @@ impl App {
     /// working-day calendar.
     pub async fn open(config: Config) -> Result<App, ActionError> {
         let db = Db::connect(&config.database_url).await?;
-        let app = App { inner: Arc::new(Inner { config, db }) };
+        let app = App {
+            inner: Arc::new(Inner { config, db }),
+        };
         calendar::seed_if_empty(&app).await?;
         Ok(app)
     }

@@ -8,7 +8,10 @@ pub fn random_token(prefix: &str) -> String {
     use base64::Engine;
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes[..]);
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 /// What is stored of a high-entropy token: its SHA-256 in hex. (Passwords, which are
@@ -25,7 +28,9 @@ pub fn hash_password(password: &str) -> String {
 }
 
 pub fn verify_password(password: &str, stored: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), stored).is_ok()
+    Argon2::default()
+        .verify_password(password.as_bytes(), stored)
+        .is_ok()
 }
 
 /// Compares two secrets in time independent of where they differ.

@@ -73,7 +73,13 @@ pub struct UserRef {
 
 impl Actor {
     pub fn anonymous(channel: Channel, request_id: impl Into<String>) -> Actor {
-        Actor { user: None, channel, scope: None, purpose: None, request_id: request_id.into() }
+        Actor {
+            user: None,
+            channel,
+            scope: None,
+            purpose: None,
+            request_id: request_id.into(),
+        }
     }
 
     /// A signed-in user. `scope` is `Some` when the user acts through an API token.
@@ -83,7 +89,13 @@ impl Actor {
         scope: Option<TokenScope>,
         request_id: impl Into<String>,
     ) -> Actor {
-        Actor { user: Some(user), channel, scope, purpose: None, request_id: request_id.into() }
+        Actor {
+            user: Some(user),
+            channel,
+            scope,
+            purpose: None,
+            request_id: request_id.into(),
+        }
     }
 
     /// An operator with access to the data directory, at the command line. Treated as the
@@ -127,7 +139,10 @@ impl Actor {
         self.user.as_ref().and_then(|u| u.org_id.as_deref())
     }
     pub fn roles(&self) -> &[Role] {
-        self.user.as_ref().map(|u| u.roles.as_slice()).unwrap_or(&[])
+        self.user
+            .as_ref()
+            .map(|u| u.roles.as_slice())
+            .unwrap_or(&[])
     }
     pub fn has_role(&self, role: Role) -> bool {
         self.roles().contains(&role)

@@ -142,7 +142,11 @@ mod tests {
     fn action_names_are_unique_and_parse_back() {
         let mut seen = std::collections::HashSet::new();
         for a in Action::ALL {
-            assert!(seen.insert(a.as_str()), "duplicate action name {}", a.as_str());
+            assert!(
+                seen.insert(a.as_str()),
+                "duplicate action name {}",
+                a.as_str()
+            );
             assert_eq!(Action::parse(a.as_str()), Some(*a));
         }
     }

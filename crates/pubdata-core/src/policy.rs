@@ -65,7 +65,11 @@ fn signed_in(actor: &Actor) -> Result<(), Denied> {
 
 fn writer(actor: &Actor) -> Result<(), Denied> {
     signed_in(actor)?;
-    if actor.may_write() { Ok(()) } else { Err(Denied::ReadOnlyToken) }
+    if actor.may_write() {
+        Ok(())
+    } else {
+        Err(Denied::ReadOnlyToken)
+    }
 }
 
 fn admin(actor: &Actor) -> Result<(), Denied> {
@@ -116,7 +120,10 @@ pub fn manage_user(
     if target_org.is_none() || target_org != actor.org_id() {
         return Err(Denied::OtherOrg);
     }
-    if roles.iter().any(|r| !matches!(r, Role::Steward | Role::Member)) {
+    if roles
+        .iter()
+        .any(|r| !matches!(r, Role::Steward | Role::Member))
+    {
         return Err(Denied::RoleNotGrantable);
     }
     permit(action)
@@ -152,7 +159,11 @@ pub fn own_account(actor: &Actor, action: Action, writes: bool) -> Decision {
 
 /// Issuing a token for any user: operators at the command line only.
 pub fn issue_token_for_user(actor: &Actor, action: Action) -> Decision {
-    if actor.is_local_authority() { permit(action) } else { Err(Denied::RoleRequired) }
+    if actor.is_local_authority() {
+        permit(action)
+    } else {
+        Err(Denied::RoleRequired)
+    }
 }
 
 /// Editing the working-day calendar: the authority.
@@ -183,7 +194,11 @@ mod tests {
                 org_id: org.map(str::to_owned),
                 roles: roles.to_vec(),
             },
-            if scope.is_some() { Channel::Api } else { Channel::Web },
+            if scope.is_some() {
+                Channel::Api
+            } else {
+                Channel::Web
+            },
             scope,
             "req",
         )
@@ -203,10 +218,25 @@ mod tests {
         let admin_ro = user(&[Role::PlatformAdmin], Some("auth"), Some(TokenScope::Read));
         let steward = user(&[Role::Steward], Some("water"), None);
         let op = Actor::operator("r");
-        check(&anon, manage_orgs(&anon, a), Err(Denied::NotSignedIn), "anonymous");
+        check(
+            &anon,
+            manage_orgs(&anon, a),
+            Err(Denied::NotSignedIn),
+            "anonymous",
+        );
         check(&admin, manage_orgs(&admin, a), Ok(()), "admin");
-        check(&admin_ro, manage_orgs(&admin_ro, a), Err(Denied::ReadOnlyToken), "read token");
-        check(&steward, manage_orgs(&steward, a), Err(Denied::RoleRequired), "steward");
+        check(
+            &admin_ro,
+            manage_orgs(&admin_ro, a),
+            Err(Denied::ReadOnlyToken),
+            "read token",
+        );
+        check(
+            &steward,
+            manage_orgs(&steward, a),
+            Err(Denied::RoleRequired),
+            "steward",
+        );
         check(&op, manage_orgs(&op, a), Ok(()), "operator");
     }
 
@@ -217,10 +247,30 @@ mod tests {
         let m = user(&[Role::Member], Some("water"), None);
         let admin = user(&[Role::PlatformAdmin], Some("auth"), None);
         use Role::*;
-        check(&s, manage_user(&s, a, Some("water"), &[Member]), Ok(()), "own member");
-        check(&s, manage_user(&s, a, Some("water"), &[Steward, Member]), Ok(()), "own steward");
-        check(&s, manage_user(&s, a, Some("power"), &[Member]), Err(Denied::OtherOrg), "other");
-        check(&s, manage_user(&s, a, None, &[Public]), Err(Denied::OtherOrg), "public user");
+        check(
+            &s,
+            manage_user(&s, a, Some("water"), &[Member]),
+            Ok(()),
+            "own member",
+        );
+        check(
+            &s,
+            manage_user(&s, a, Some("water"), &[Steward, Member]),
+            Ok(()),
+            "own steward",
+        );
+        check(
+            &s,
+            manage_user(&s, a, Some("power"), &[Member]),
+            Err(Denied::OtherOrg),
+            "other",
+        );
+        check(
+            &s,
+            manage_user(&s, a, None, &[Public]),
+            Err(Denied::OtherOrg),
+            "public user",
+        );
         check(
             &s,
             manage_user(&s, a, Some("water"), &[Auditor]),
@@ -233,8 +283,18 @@ mod tests {
             Err(Denied::RoleNotGrantable),
             "admin role",
         );
-        check(&m, manage_user(&m, a, Some("water"), &[Member]), Err(Denied::RoleRequired), "member");
-        check(&admin, manage_user(&admin, a, Some("power"), &[Auditor]), Ok(()), "admin");
+        check(
+            &m,
+            manage_user(&m, a, Some("water"), &[Member]),
+            Err(Denied::RoleRequired),
+            "member",
+        );
+        check(
+            &admin,
+            manage_user(&admin, a, Some("power"), &[Auditor]),
+            Ok(()),
+            "admin",
+        );
     }
 
     #[test]
@@ -244,9 +304,19 @@ mod tests {
         let aud = user(&[Role::Auditor], Some("auth"), None);
         let m = user(&[Role::Member], Some("water"), None);
         check(&s, view_users(&s, a, Some("water")), Ok(()), "own unit");
-        check(&s, view_users(&s, a, None), Err(Denied::OtherOrg), "all units");
+        check(
+            &s,
+            view_users(&s, a, None),
+            Err(Denied::OtherOrg),
+            "all units",
+        );
         check(&aud, view_users(&aud, a, None), Ok(()), "auditor");
-        check(&m, view_users(&m, a, Some("water")), Err(Denied::RoleRequired), "member");
+        check(
+            &m,
+            view_users(&m, a, Some("water")),
+            Err(Denied::RoleRequired),
+            "member",
+        );
     }
 
     #[test]
@@ -254,10 +324,30 @@ mod tests {
         let a = Action::CreateToken;
         let ro = user(&[Role::Member], Some("water"), Some(TokenScope::Read));
         let op = Actor::operator("r");
-        check(&ro, own_account(&ro, a, true), Err(Denied::ReadOnlyToken), "read token writes");
-        check(&ro, own_account(&ro, Action::ListTokens, false), Ok(()), "read token reads");
-        check(&op, own_account(&op, a, true), Err(Denied::NotSignedIn), "operator has no account");
+        check(
+            &ro,
+            own_account(&ro, a, true),
+            Err(Denied::ReadOnlyToken),
+            "read token writes",
+        );
+        check(
+            &ro,
+            own_account(&ro, Action::ListTokens, false),
+            Ok(()),
+            "read token reads",
+        );
+        check(
+            &op,
+            own_account(&op, a, true),
+            Err(Denied::NotSignedIn),
+            "operator has no account",
+        );
         let public = user(&[Role::Public], None, None);
-        check(&public, view_orgs(&public, Action::ListOrgs), Err(Denied::RoleRequired), "public");
+        check(
+            &public,
+            view_orgs(&public, Action::ListOrgs),
+            Err(Denied::RoleRequired),
+            "public",
+        );
     }
 }

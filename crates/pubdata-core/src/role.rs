@@ -19,8 +19,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::PlatformAdmin, Role::Steward, Role::Member, Role::Auditor, Role::Public];
+    pub const ALL: [Role; 5] = [
+        Role::PlatformAdmin,
+        Role::Steward,
+        Role::Member,
+        Role::Auditor,
+        Role::Public,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -72,11 +77,19 @@ pub fn normalize_roles(roles: &[Role]) -> Vec<Role> {
 
 /// Stored form: comma-separated names in a fixed order.
 pub fn roles_to_text(roles: &[Role]) -> String {
-    normalize_roles(roles).iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    normalize_roles(roles)
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub fn roles_from_text(s: &str) -> Vec<Role> {
-    normalize_roles(&s.split(',').filter_map(|p| Role::parse(p.trim())).collect::<Vec<_>>())
+    normalize_roles(
+        &s.split(',')
+            .filter_map(|p| Role::parse(p.trim()))
+            .collect::<Vec<_>>(),
+    )
 }
 
 #[cfg(test)]
@@ -88,7 +101,10 @@ mod tests {
         let roles = [Role::Steward, Role::PlatformAdmin, Role::Steward];
         let text = roles_to_text(&roles);
         assert_eq!(text, "platform_admin,steward");
-        assert_eq!(roles_from_text(&text), vec![Role::PlatformAdmin, Role::Steward]);
+        assert_eq!(
+            roles_from_text(&text),
+            vec![Role::PlatformAdmin, Role::Steward]
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! What every handler starts from: the caller (actor, language, request id) and a JSON body
 //! whose rejections are problem+json like every other error.
 
-use crate::problem::{Lang, Problem};
 use crate::AppState;
+use crate::problem::{Lang, Problem};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
@@ -26,44 +26,86 @@ pub struct Caller {
 
 impl Caller {
     pub fn problem(&self, error: ActionError) -> Problem {
-        Problem { error, lang: self.lang, request_id: self.request_id.clone(), detail: None }
+        Problem {
+            error,
+            lang: self.lang,
+            request_id: self.request_id.clone(),
+            detail: None,
+        }
     }
 }
 
 pub fn request_id(parts: &Parts) -> String {
-    parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_else(pubdata_app::new_request_id)
+    parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(pubdata_app::new_request_id)
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then(|| v.to_owned())
-    })
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let request_id = request_id(parts);
         let lang = Lang::from_headers(&parts.headers);
-        let fail = |error| Problem { error, lang, request_id: request_id.clone(), detail: None };
-        let auth = parts.headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
+        let fail = |error| Problem {
+            error,
+            lang,
+            request_id: request_id.clone(),
+            detail: None,
+        };
+        let auth = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().unwrap_or(""));
         let actor = if let Some(auth) = auth {
-            let Some(token) = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")) else {
+            let Some(token) = auth
+                .strip_prefix("Bearer ")
+                .or_else(|| auth.strip_prefix("bearer "))
+            else {
                 return Err(fail(ActionError::Unauthenticated("token_invalid")));
             };
-            pubdata_app::auth::tokens::authenticate_token(&state.app, token, &request_id).await.map_err(fail)?
+            pubdata_app::auth::tokens::authenticate_token(&state.app, token, &request_id)
+                .await
+                .map_err(fail)?
         } else if let Some(c) = cookie(parts, SESSION_COOKIE) {
-            pubdata_app::auth::session::authenticate_session(&state.app, &c, &request_id).await.map_err(fail)?.0
+            pubdata_app::auth::session::authenticate_session(&state.app, &c, &request_id)
+                .await
+                .map_err(fail)?
+                .0
         } else {
             Actor::anonymous(Channel::Api, request_id.clone())
         };
-        let purpose = parts.headers.get("x-purpose").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let purpose = parts
+            .headers
+            .get("x-purpose")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let actor = actor.with_purpose(purpose);
         // A body extractor that refuses the request records the refusal under this actor.
         parts.extensions.insert(actor.clone());
-        Ok(Caller { actor, lang, request_id })
+        Ok(Caller {
+            actor,
+            lang,
+            request_id,
+        })
     }
 }
 
@@ -78,7 +120,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
         let (parts, body) = req.into_parts();
         let request_id = request_id(&parts);
         let lang = Lang::from_headers(&parts.headers);
-        let actor = parts.extensions.get::<Actor>().cloned().unwrap_or_else(|| Actor::anonymous(Channel::Api, request_id.clone()));
+        let actor = parts
+            .extensions
+            .get::<Actor>()
+            .cloned()
+            .unwrap_or_else(|| Actor::anonymous(Channel::Api, request_id.clone()));
         let target = format!("{} {}", parts.method, parts.uri.path());
         let req = Request::from_parts(parts, body);
         let rej = match axum::Json::<T>::from_request(req, state).await {
@@ -86,19 +132,36 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
             Err(rej) => rej,
         };
         let (error, detail) = classify(rej);
-        let error = pubdata_app::action::record_rejected_request(&state.app, &actor, &target, error).await;
-        Err(Problem { error, lang, request_id, detail: Some(detail) })
+        let error =
+            pubdata_app::action::record_rejected_request(&state.app, &actor, &target, error).await;
+        Err(Problem {
+            error,
+            lang,
+            request_id,
+            detail: Some(detail),
+        })
     }
 }
 
 fn classify(rej: JsonRejection) -> (ActionError, String) {
     match &rej {
-        JsonRejection::JsonSyntaxError(e) => (ActionError::BadRequest("malformed_json"), e.body_text()),
-        JsonRejection::JsonDataError(e) => {
-            (ActionError::Invalid { code: "invalid_json_fields", errors: vec![] }, e.body_text())
+        JsonRejection::JsonSyntaxError(e) => {
+            (ActionError::BadRequest("malformed_json"), e.body_text())
         }
-        JsonRejection::MissingJsonContentType(_) => (ActionError::BadRequest("unsupported_media_type"), rej.body_text()),
-        JsonRejection::BytesRejection(_) if rej.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+        JsonRejection::JsonDataError(e) => (
+            ActionError::Invalid {
+                code: "invalid_json_fields",
+                errors: vec![],
+            },
+            e.body_text(),
+        ),
+        JsonRejection::MissingJsonContentType(_) => (
+            ActionError::BadRequest("unsupported_media_type"),
+            rej.body_text(),
+        ),
+        JsonRejection::BytesRejection(_)
+            if rej.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+        {
             (ActionError::BadRequest("body_too_large"), rej.body_text())
         }
         _ => (ActionError::BadRequest("malformed_json"), rej.body_text()),

@@ -28,7 +28,10 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { body_limit: 1024 * 1024, secure_cookies: false }
+        HttpConfig {
+            body_limit: 1024 * 1024,
+            secure_cookies: false,
+        }
     }
 }
 
@@ -57,7 +60,11 @@ async fn request_id(mut req: Request, next: Next) -> Response {
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
         .map(str::to_owned)
         .unwrap_or_else(pubdata_app::new_request_id);
     req.extensions_mut().insert(extract::RequestId(id.clone()));
@@ -70,16 +77,34 @@ async fn request_id(mut req: Request, next: Next) -> Response {
 
 async fn not_found(State(_): State<AppState>, req: Request) -> Response {
     let lang = problem::Lang::from_headers(req.headers());
-    let request_id = req.extensions().get::<extract::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    let request_id = req
+        .extensions()
+        .get::<extract::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
     if req.uri().path().starts_with("/api/") {
-        problem::Problem { error: ActionError::NotFound("not_found"), lang, request_id, detail: None }.into_response()
+        problem::Problem {
+            error: ActionError::NotFound("not_found"),
+            lang,
+            request_id,
+            detail: None,
+        }
+        .into_response()
     } else {
-        (StatusCode::NOT_FOUND, pages::error_page(lang, "not_found", &request_id)).into_response()
+        (
+            StatusCode::NOT_FOUND,
+            pages::error_page(lang, "not_found", &request_id),
+        )
+            .into_response()
     }
 }
 
 /// Binds `listen` and serves until Ctrl-C.
-pub async fn serve(app: App, config: HttpConfig, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+pub async fn serve(
+    app: App,
+    config: HttpConfig,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
     axum::serve(listener, router(app, config))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -16,49 +16,153 @@ pub enum Lang {
 impl Lang {
     /// zh-CN unless the caller prefers English.
     pub fn from_headers(h: &HeaderMap) -> Lang {
-        let v = h.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let first = v.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
-        if first.starts_with("en") { Lang::En } else { Lang::Zh }
+        let v = h
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let first = v
+            .split(',')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if first.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
     }
 }
 
 /// code → (Chinese, English)
 pub const CODES: &[(&str, &str, &str)] = &[
     ("invalid_input", "输入有误", "The input is invalid"),
-    ("invalid_uscc", "统一社会信用代码有误", "The unified social credit code is invalid"),
-    ("weak_password", "密码不符合要求", "The password does not meet the rules"),
+    (
+        "invalid_uscc",
+        "统一社会信用代码有误",
+        "The unified social credit code is invalid",
+    ),
+    (
+        "weak_password",
+        "密码不符合要求",
+        "The password does not meet the rules",
+    ),
     ("invalid_date", "日期有误", "The date is invalid"),
-    ("invalid_calendar", "日历数据有误", "The calendar data is invalid"),
-    ("malformed_json", "请求体不是合法的 JSON", "The request body is not valid JSON"),
-    ("invalid_json_fields", "请求体字段有误", "The request body has wrong or unknown fields"),
-    ("unsupported_media_type", "请求体应为 application/json", "The request body must be application/json"),
-    ("body_too_large", "请求体过大", "The request body is too large"),
-    ("bad_query", "查询参数有误", "The query parameters are invalid"),
+    (
+        "invalid_calendar",
+        "日历数据有误",
+        "The calendar data is invalid",
+    ),
+    (
+        "malformed_json",
+        "请求体不是合法的 JSON",
+        "The request body is not valid JSON",
+    ),
+    (
+        "invalid_json_fields",
+        "请求体字段有误",
+        "The request body has wrong or unknown fields",
+    ),
+    (
+        "unsupported_media_type",
+        "请求体应为 application/json",
+        "The request body must be application/json",
+    ),
+    (
+        "body_too_large",
+        "请求体过大",
+        "The request body is too large",
+    ),
+    (
+        "bad_query",
+        "查询参数有误",
+        "The query parameters are invalid",
+    ),
     ("not_signed_in", "请先登录", "Sign in first"),
-    ("bad_credentials", "用户名或密码错误", "Wrong username or password"),
-    ("account_locked", "登录失败次数过多，账号已临时锁定", "Too many failed sign-ins: the account is locked for a while"),
+    (
+        "bad_credentials",
+        "用户名或密码错误",
+        "Wrong username or password",
+    ),
+    (
+        "account_locked",
+        "登录失败次数过多，账号已临时锁定",
+        "Too many failed sign-ins: the account is locked for a while",
+    ),
     ("account_disabled", "账号已停用", "The account is disabled"),
-    ("session_invalid", "会话无效，请重新登录", "The session is not valid: sign in again"),
-    ("session_expired", "会话已超时，请重新登录", "The session timed out: sign in again"),
+    (
+        "session_invalid",
+        "会话无效，请重新登录",
+        "The session is not valid: sign in again",
+    ),
+    (
+        "session_expired",
+        "会话已超时，请重新登录",
+        "The session timed out: sign in again",
+    ),
     ("token_invalid", "令牌无效", "The token is not valid"),
     ("token_revoked", "令牌已吊销", "The token has been revoked"),
     ("token_expired", "令牌已过期", "The token has expired"),
-    ("csrf_failed", "表单已失效，请刷新页面后重试", "The form expired: reload the page and try again"),
-    ("role_required", "当前角色无权执行此操作", "Your role does not allow this"),
-    ("other_org", "无权操作其他单位的数据", "This belongs to another unit"),
-    ("read_only_token", "只读令牌不能执行修改操作", "A read-only token cannot change anything"),
-    ("role_not_grantable", "无权授予该角色", "You may not grant that role"),
+    (
+        "csrf_failed",
+        "表单已失效，请刷新页面后重试",
+        "The form expired: reload the page and try again",
+    ),
+    (
+        "role_required",
+        "当前角色无权执行此操作",
+        "Your role does not allow this",
+    ),
+    (
+        "other_org",
+        "无权操作其他单位的数据",
+        "This belongs to another unit",
+    ),
+    (
+        "read_only_token",
+        "只读令牌不能执行修改操作",
+        "A read-only token cannot change anything",
+    ),
+    (
+        "role_not_grantable",
+        "无权授予该角色",
+        "You may not grant that role",
+    ),
     ("org_not_found", "单位不存在", "No such unit"),
     ("user_not_found", "用户不存在", "No such user"),
     ("token_not_found", "令牌不存在", "No such token"),
-    ("calendar_day_not_found", "日历中没有该日期", "That day is not in the calendar"),
+    (
+        "calendar_day_not_found",
+        "日历中没有该日期",
+        "That day is not in the calendar",
+    ),
     ("not_found", "页面不存在", "Not found"),
-    ("uscc_taken", "该统一社会信用代码已被其他单位使用", "Another unit has this credit code"),
-    ("org_name_taken", "已有同名单位", "A unit with this name exists"),
+    (
+        "uscc_taken",
+        "该统一社会信用代码已被其他单位使用",
+        "Another unit has this credit code",
+    ),
+    (
+        "org_name_taken",
+        "已有同名单位",
+        "A unit with this name exists",
+    ),
     ("username_taken", "用户名已被使用", "The username is taken"),
-    ("token_already_revoked", "令牌已吊销", "The token was already revoked"),
-    ("cannot_disable_self", "不能停用自己的账号", "You cannot disable your own account"),
-    ("demo_not_empty", "数据目录不为空，不能载入演示数据", "The data directory is not empty"),
+    (
+        "token_already_revoked",
+        "令牌已吊销",
+        "The token was already revoked",
+    ),
+    (
+        "cannot_disable_self",
+        "不能停用自己的账号",
+        "You cannot disable your own account",
+    ),
+    (
+        "demo_not_empty",
+        "数据目录不为空，不能载入演示数据",
+        "The data directory is not empty",
+    ),
     ("internal_error", "服务器内部错误", "Internal server error"),
 ];
 
@@ -114,20 +218,32 @@ impl IntoResponse for Problem {
             body["errors"] = errors
                 .iter()
                 .map(|f| {
-                    let message = if self.lang == Lang::En { &f.message_en } else { &f.message_zh };
+                    let message = if self.lang == Lang::En {
+                        &f.message_en
+                    } else {
+                        &f.message_zh
+                    };
                     json!({"field": f.field, "code": f.code, "message": message})
                 })
                 .collect();
             if self.detail.is_none() {
                 if let Some(f) = errors.first() {
-                    body["detail"] = json!(if self.lang == Lang::En { &f.message_en } else { &f.message_zh });
+                    body["detail"] = json!(if self.lang == Lang::En {
+                        &f.message_en
+                    } else {
+                        &f.message_zh
+                    });
                 }
             }
         }
         let mut res = (status, body.to_string()).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, "application/problem+json".parse().expect("static"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            "application/problem+json".parse().expect("static"),
+        );
         if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static"));
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static"));
         }
         res
     }

@@ -30,7 +30,10 @@ struct AuditRow {
 /// Appends `entry` and returns its index.
 pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64> {
     if let Tx::Postgres(t) = tx {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(PG_AUDIT_LOCK).execute(&mut **t).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_AUDIT_LOCK)
+            .execute(&mut **t)
+            .await?;
     }
     let seq = each!(tx, c => sqlx::query_scalar::<_, i64>(
         "INSERT INTO audit_entries (seq, at_ms, actor_user_id, actor_username, actor_org_id,
@@ -83,22 +86,32 @@ pub async fn list(
         .bind(limit)
         .fetch_all(c)
         .await?);
-    rows.into_iter().map(|r| Ok((r.seq, to_entry(r)?))).collect()
+    rows.into_iter()
+        .map(|r| Ok((r.seq, to_entry(r)?)))
+        .collect()
 }
 
 pub async fn count(tx: &mut Tx) -> Result<i64> {
-    Ok(each!(tx, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_entries")
+    Ok(
+        each!(tx, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_entries")
         .fetch_one(c)
-        .await?))
+        .await?),
+    )
 }
 
 fn to_entry(r: AuditRow) -> Result<AuditEntry> {
-    let action = Action::parse(&r.action)
-        .ok_or_else(|| StoreError::Corrupt(format!("audit entry {}: action {:?}", r.seq, r.action)))?;
+    let action = Action::parse(&r.action).ok_or_else(|| {
+        StoreError::Corrupt(format!("audit entry {}: action {:?}", r.seq, r.action))
+    })?;
     let decision = match (r.decision.as_str(), r.reason) {
         ("allow", _) => Decision::Allow,
         ("deny", reason) => Decision::Deny(reason.unwrap_or_default()),
-        (d, _) => return Err(StoreError::Corrupt(format!("audit entry {}: decision {d:?}", r.seq))),
+        (d, _) => {
+            return Err(StoreError::Corrupt(format!(
+                "audit entry {}: decision {d:?}",
+                r.seq
+            )));
+        }
     };
     Ok(AuditEntry {
         at_ms: r.at_ms,

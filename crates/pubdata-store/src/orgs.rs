@@ -88,7 +88,11 @@ pub async fn list(
     limit: i64,
     include_disabled: bool,
 ) -> Result<Vec<OrgRow>> {
-    let sql = concat!("SELECT ", columns!(), " FROM orgs WHERE id > $1 AND (disabled = FALSE OR $2) ORDER BY id LIMIT $3");
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM orgs WHERE id > $1 AND (disabled = FALSE OR $2) ORDER BY id LIMIT $3"
+    );
     Ok(each!(tx, c => sqlx::query_as::<_, OrgRow>(sql)
         .bind(after.unwrap_or(""))
         .bind(include_disabled)
@@ -112,7 +116,9 @@ pub async fn ancestors(tx: &mut Tx, id: &str) -> Result<Vec<String>> {
 }
 
 pub async fn count(tx: &mut Tx) -> Result<i64> {
-    Ok(each!(tx, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs").fetch_one(c).await?))
+    Ok(
+        each!(tx, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs").fetch_one(c).await?),
+    )
 }
 
 /// (all, disabled)

@@ -69,9 +69,11 @@ pub async fn delete_for_user(tx: &mut Tx, user_id: &str) -> Result<()> {
 
 /// Removes sessions idle since before `idle_before`.
 pub async fn delete_idle(tx: &mut Tx, idle_before: i64) -> Result<u64> {
-    Ok(each!(tx, c => sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1")
+    Ok(
+        each!(tx, c => sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1")
         .bind(idle_before)
         .execute(c)
         .await?
-        .rows_affected()))
+        .rows_affected()),
+    )
 }

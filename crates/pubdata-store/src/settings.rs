@@ -4,10 +4,12 @@ use crate::db::{Result, Tx};
 use crate::each;
 
 pub async fn get(tx: &mut Tx, key: &str) -> Result<Option<String>> {
-    Ok(each!(tx, c => sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1")
+    Ok(
+        each!(tx, c => sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1")
         .bind(key)
         .fetch_optional(c)
-        .await?))
+        .await?),
+    )
 }
 
 pub async fn set(tx: &mut Tx, key: &str, value: &str) -> Result<()> {

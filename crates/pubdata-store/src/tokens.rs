@@ -48,7 +48,11 @@ pub async fn insert(tx: &mut Tx, _: &Permit, t: &TokenRow) -> Result<()> {
 }
 
 pub async fn get_by_hash(tx: &mut Tx, token_hash: &str) -> Result<Option<TokenRow>> {
-    let sql = concat!("SELECT ", columns!(), " FROM api_tokens WHERE token_hash = $1");
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM api_tokens WHERE token_hash = $1"
+    );
     Ok(each!(tx, c => sqlx::query_as::<_, TokenRow>(sql).bind(token_hash).fetch_optional(c).await?))
 }
 
@@ -59,7 +63,11 @@ pub async fn get(tx: &mut Tx, id: &str) -> Result<Option<TokenRow>> {
 
 /// A user's tokens, newest first.
 pub async fn list_for_user(tx: &mut Tx, user_id: &str) -> Result<Vec<TokenRow>> {
-    let sql = concat!("SELECT ", columns!(), " FROM api_tokens WHERE user_id = $1 ORDER BY id DESC");
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM api_tokens WHERE user_id = $1 ORDER BY id DESC"
+    );
     Ok(each!(tx, c => sqlx::query_as::<_, TokenRow>(sql).bind(user_id).fetch_all(c).await?))
 }
 

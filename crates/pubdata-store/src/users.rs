@@ -94,8 +94,12 @@ pub async fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<UserRow>> {
-    let sql = concat!("SELECT ", columns!(), " FROM users WHERE id > $1 AND ($2 IS NULL OR org_id = $2)
-         ORDER BY id LIMIT $3");
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM users WHERE id > $1 AND ($2 IS NULL OR org_id = $2)
+         ORDER BY id LIMIT $3"
+    );
     Ok(each!(tx, c => sqlx::query_as::<_, UserRow>(sql)
         .bind(after.unwrap_or(""))
         .bind(org_id)
@@ -135,7 +139,9 @@ pub async fn clear_failed_sign_ins(tx: &mut Tx, _: &Permit, id: &str) -> Result<
 }
 
 pub async fn count(tx: &mut Tx) -> Result<i64> {
-    Ok(each!(tx, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(c).await?))
+    Ok(
+        each!(tx, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(c).await?),
+    )
 }
 
 /// (all, disabled)

@@ -10,16 +10,30 @@ use pubdata_http::HttpConfig;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "pubdata", version, about = "公共数据平台 — a public data platform")]
+#[command(
+    name = "pubdata",
+    version,
+    about = "公共数据平台 — a public data platform"
+)]
 struct Cli {
     /// Folder for the SQLite database, keys and files.
-    #[arg(long, global = true, env = "PUBDATA_DATA_DIR", default_value = "./pubdata-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "PUBDATA_DATA_DIR",
+        default_value = "./pubdata-data"
+    )]
     data_dir: PathBuf,
     /// `sqlite:PATH` (default: pubdata.db in the data directory) or `postgres://…`.
     #[arg(long, global = true, env = "PUBDATA_DATABASE_URL")]
     database_url: Option<String>,
     /// Address to serve on.
-    #[arg(long, global = true, env = "PUBDATA_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "PUBDATA_LISTEN",
+        default_value = "127.0.0.1:8080"
+    )]
     listen: String,
     #[command(flatten)]
     security: SecurityArgs,
@@ -31,25 +45,55 @@ struct Cli {
 #[derive(Args)]
 struct SecurityArgs {
     /// Failed sign-ins in a row that lock an account.
-    #[arg(long, global = true, env = "PUBDATA_MAX_FAILED_SIGN_INS", default_value_t = 5)]
+    #[arg(
+        long,
+        global = true,
+        env = "PUBDATA_MAX_FAILED_SIGN_INS",
+        default_value_t = 5
+    )]
     max_failed_sign_ins: i64,
     /// Minutes a locked account stays locked.
-    #[arg(long, global = true, env = "PUBDATA_LOCKOUT_MINUTES", default_value_t = 30)]
+    #[arg(
+        long,
+        global = true,
+        env = "PUBDATA_LOCKOUT_MINUTES",
+        default_value_t = 30
+    )]
     lockout_minutes: i64,
     /// Minutes without a request after which a web session ends.
-    #[arg(long, global = true, env = "PUBDATA_IDLE_TIMEOUT_MINUTES", default_value_t = 30)]
+    #[arg(
+        long,
+        global = true,
+        env = "PUBDATA_IDLE_TIMEOUT_MINUTES",
+        default_value_t = 30
+    )]
     idle_timeout_minutes: i64,
     /// Shortest password, in characters.
-    #[arg(long, global = true, env = "PUBDATA_PASSWORD_MIN_LENGTH", default_value_t = 8)]
+    #[arg(
+        long,
+        global = true,
+        env = "PUBDATA_PASSWORD_MIN_LENGTH",
+        default_value_t = 8
+    )]
     password_min_length: usize,
     /// Character classes (lower, upper, digit, other) a password must mix.
-    #[arg(long, global = true, env = "PUBDATA_PASSWORD_MIN_CLASSES", default_value_t = 3)]
+    #[arg(
+        long,
+        global = true,
+        env = "PUBDATA_PASSWORD_MIN_CLASSES",
+        default_value_t = 3
+    )]
     password_min_classes: usize,
     /// Largest request body in bytes (larger is 413).
     #[arg(long, global = true, env = "PUBDATA_BODY_LIMIT", default_value_t = 1024 * 1024)]
     body_limit: usize,
     /// Mark the session cookie Secure (serve behind TLS).
-    #[arg(long, global = true, env = "PUBDATA_SECURE_COOKIES", default_value_t = false)]
+    #[arg(
+        long,
+        global = true,
+        env = "PUBDATA_SECURE_COOKIES",
+        default_value_t = false
+    )]
     secure_cookies: bool,
 }
 
@@ -87,8 +131,12 @@ enum TokenCommand {
 
 impl Cli {
     fn config(&self) -> Result<Config> {
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                self.data_dir.display()
+            )
+        })?;
         let mut config = Config::sqlite_in(&self.data_dir);
         if let Some(url) = &self.database_url {
             config.database_url = url.clone();
@@ -119,14 +167,19 @@ async fn main() -> Result<()> {
         .init();
     let cli = Cli::parse();
     let config = cli.config()?;
-    let app = App::open(config).await.context("cannot open the database")?;
+    let app = App::open(config)
+        .await
+        .context("cannot open the database")?;
     match &cli.command {
         Command::Serve { demo } => {
             if *demo {
                 if pubdata_app::demo::is_empty(&app).await? {
                     load_demo(&app).await?;
                 } else {
-                    println!("The data directory holds data already: the demo is not loaded again. Demo sign-ins, if it was loaded before: admin, auditor, <unit>_steward, <unit>_member — password {}", pubdata_app::demo::DEMO_PASSWORD);
+                    println!(
+                        "The data directory holds data already: the demo is not loaded again. Demo sign-ins, if it was loaded before: admin, auditor, <unit>_steward, <unit>_member — password {}",
+                        pubdata_app::demo::DEMO_PASSWORD
+                    );
                 }
             }
             let listener = tokio::net::TcpListener::bind(&cli.listen)
@@ -141,11 +194,24 @@ async fn main() -> Result<()> {
             pubdata_http::serve(app, http, listener).await?;
         }
         Command::Demo => load_demo(&app).await?,
-        Command::Token { command: TokenCommand::Create { user, scope, expires_in, name } } => {
-            let input = NewToken { name: name.clone(), scope: scope.clone(), expires_in: expires_in.clone() };
-            let created = create_token_for_user(&app, &Actor::operator(new_request_id()), user, input)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    user,
+                    scope,
+                    expires_in,
+                    name,
+                },
+        } => {
+            let input = NewToken {
+                name: name.clone(),
+                scope: scope.clone(),
+                expires_in: expires_in.clone(),
+            };
+            let created =
+                create_token_for_user(&app, &Actor::operator(new_request_id()), user, input)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e} ({})", e.code()))?;
             eprintln!(
                 "token {} for {user}: scope {}, expires {} — shown once, keep it safe",
                 created.info.id,
@@ -163,7 +229,10 @@ async fn load_demo(app: &App) -> Result<()> {
     let sign_ins = pubdata_app::demo::load_demo(app, &Actor::system(new_request_id()))
         .await
         .map_err(|e| anyhow::anyhow!("cannot load the demo: {e} ({})", e.code()))?;
-    println!("Demo city 澜江市 loaded. Sign in with any of these (password {}):", pubdata_app::demo::DEMO_PASSWORD);
+    println!(
+        "Demo city 澜江市 loaded. Sign in with any of these (password {}):",
+        pubdata_app::demo::DEMO_PASSWORD
+    );
     for s in sign_ins {
         println!("  {:<20} {:<15} {}", s.username, s.role, s.org);
     }

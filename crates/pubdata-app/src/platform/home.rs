@@ -27,24 +27,43 @@ pub struct Overview {
 
 pub async fn view_home(app: &App, actor: &Actor) -> Result<Home, ActionError> {
     let a = Audited::new(app, actor, Action::ViewHome);
-    a.finish(async {
-        policy::own_account(actor, a.action, false)?;
-        let user_id = actor.user_id().ok_or(ActionError::Unauthenticated("not_signed_in"))?;
-        a.set_target(Target::new("user", user_id));
-        let mut tx = a.begin().await?;
-        let row = pubdata_store::users::get(&mut tx, user_id).await?.ok_or(ActionError::NotFound("user_not_found"))?;
-        let unit_name = match &row.org_id {
-            Some(id) => pubdata_store::orgs::get(&mut tx, id).await?.map(|o| o.name),
-            None => None,
-        };
-        let overview = if actor.has_role(Role::PlatformAdmin) {
-            let (orgs_total, orgs_disabled) = pubdata_store::orgs::count_with_disabled(&mut tx).await?;
-            let (users_total, users_disabled) = pubdata_store::users::count_with_disabled(&mut tx).await?;
-            Some(Overview { orgs_total, orgs_disabled, users_total, users_disabled })
-        } else {
-            None
-        };
-        a.commit(tx).await?;
-        Ok(Home { user: User::from_row(&row, now_ms()), unit_name, overview })
-    }.await).await
+    a.finish(
+        async {
+            policy::own_account(actor, a.action, false)?;
+            let user_id = actor
+                .user_id()
+                .ok_or(ActionError::Unauthenticated("not_signed_in"))?;
+            a.set_target(Target::new("user", user_id));
+            let mut tx = a.begin().await?;
+            let row = pubdata_store::users::get(&mut tx, user_id)
+                .await?
+                .ok_or(ActionError::NotFound("user_not_found"))?;
+            let unit_name = match &row.org_id {
+                Some(id) => pubdata_store::orgs::get(&mut tx, id).await?.map(|o| o.name),
+                None => None,
+            };
+            let overview = if actor.has_role(Role::PlatformAdmin) {
+                let (orgs_total, orgs_disabled) =
+                    pubdata_store::orgs::count_with_disabled(&mut tx).await?;
+                let (users_total, users_disabled) =
+                    pubdata_store::users::count_with_disabled(&mut tx).await?;
+                Some(Overview {
+                    orgs_total,
+                    orgs_disabled,
+                    users_total,
+                    users_disabled,
+                })
+            } else {
+                None
+            };
+            a.commit(tx).await?;
+            Ok(Home {
+                user: User::from_row(&row, now_ms()),
+                unit_name,
+                overview,
+            })
+        }
+        .await,
+    )
+    .await
 }

@@ -7,8 +7,8 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use pubdata_app::platform::home;
 use pubdata_app::Role;
+use pubdata_app::platform::home;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -38,10 +38,19 @@ pub async fn home(State(st): State<AppState>, s: Session) -> Response {
     let me = home.user;
     let unit = home.unit_name;
     let admin = is_admin(a);
-    let o = home.overview.unwrap_or(home::Overview { orgs_total: 0, orgs_disabled: 0, users_total: 0, users_disabled: 0 });
+    let o = home.overview.unwrap_or(home::Overview {
+        orgs_total: 0,
+        orgs_disabled: 0,
+        users_total: 0,
+        users_disabled: 0,
+    });
     let as_count = |n: i64| usize::try_from(n).unwrap_or(0);
-    let (orgs_total, orgs_disabled, users_total, users_disabled) =
-        (as_count(o.orgs_total), as_count(o.orgs_disabled), as_count(o.users_total), as_count(o.users_disabled));
+    let (orgs_total, orgs_disabled, users_total, users_disabled) = (
+        as_count(o.orgs_total),
+        as_count(o.orgs_disabled),
+        as_count(o.users_total),
+        as_count(o.users_disabled),
+    );
     let page = HomePage {
         c: s.chrome("home"),
         display_name: me.display_name,
