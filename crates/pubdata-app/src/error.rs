@@ -102,6 +102,31 @@ impl Problems {
         self.code.get_or_insert(top_code);
         self.errors.push(e);
     }
+    /// Checks that `value` (trimmed) has 1 to `max` characters; returns it trimmed.
+    /// `label_zh`/`label_en` name the field in the message (e.g. "单位名称", "name").
+    pub fn text<'v>(
+        &mut self,
+        field: &str,
+        code: &str,
+        value: &'v str,
+        max: usize,
+        (label_zh, label_en): (&str, &str),
+    ) -> &'v str {
+        let v = value.trim();
+        if v.is_empty() || v.chars().count() > max {
+            self.add(
+                "invalid_input",
+                FieldError::new(
+                    field,
+                    code,
+                    format!("{label_zh}不能为空且不超过{max}字"),
+                    format!("{label_en} must be 1 to {max} characters"),
+                ),
+            );
+        }
+        v
+    }
+
     pub fn finish(self) -> Result<(), ActionError> {
         match self.code {
             None => Ok(()),

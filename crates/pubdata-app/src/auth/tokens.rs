@@ -89,18 +89,13 @@ pub fn parse_lifetime(s: &str) -> Option<i64> {
 
 fn parse(app: &App, input: &NewToken) -> Result<(String, TokenScope, i64), ActionError> {
     let mut p = crate::error::Problems::default();
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        p.add(
-            "invalid_input",
-            FieldError::new(
-                "name",
-                "invalid_name",
-                "令牌名称不能为空且不超过100字",
-                "name must be 1 to 100 characters",
-            ),
-        );
-    }
+    let name = p.text(
+        "name",
+        "invalid_name",
+        &input.name,
+        100,
+        ("令牌名称", "name"),
+    );
     let scope = TokenScope::parse(input.scope.trim());
     if scope.is_none() {
         p.add(

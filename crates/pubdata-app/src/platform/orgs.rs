@@ -65,18 +65,13 @@ struct ValidOrg {
 
 fn parse(input: &OrgInput) -> Result<ValidOrg, ActionError> {
     let mut p = Problems::default();
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        p.add(
-            "invalid_input",
-            FieldError::new(
-                "name",
-                "invalid_name",
-                "单位名称不能为空且不超过100字",
-                "name must be 1 to 100 characters",
-            ),
-        );
-    }
+    let name = p.text(
+        "name",
+        "invalid_name",
+        &input.name,
+        100,
+        ("单位名称", "name"),
+    );
     let kind = OrgKind::parse(input.kind.trim());
     if kind.is_none() {
         p.add(
@@ -112,18 +107,13 @@ fn parse(input: &OrgInput) -> Result<ValidOrg, ActionError> {
             None
         }
     };
-    let head = input.accountable_head.trim();
-    if head.is_empty() || head.chars().count() > 50 {
-        p.add(
-            "invalid_input",
-            FieldError::new(
-                "accountable_head",
-                "invalid_accountable_head",
-                "第一责任人不能为空且不超过50字",
-                "accountable head must be 1 to 50 characters",
-            ),
-        );
-    }
+    let head = p.text(
+        "accountable_head",
+        "invalid_accountable_head",
+        &input.accountable_head,
+        50,
+        ("第一责任人", "accountable head"),
+    );
     p.finish()?;
     Ok(ValidOrg {
         name: name.to_owned(),

@@ -72,17 +72,13 @@ fn check_username(p: &mut Problems, username: &str) {
 }
 
 fn check_display_name(p: &mut Problems, name: &str) {
-    if name.trim().is_empty() || name.chars().count() > 50 {
-        p.add(
-            "invalid_input",
-            FieldError::new(
-                "display_name",
-                "invalid_display_name",
-                "姓名不能为空且不超过50字",
-                "display name must be 1 to 50 characters",
-            ),
-        );
-    }
+    p.text(
+        "display_name",
+        "invalid_display_name",
+        name,
+        50,
+        ("姓名", "display name"),
+    );
 }
 
 fn check_password(app: &App, p: &mut Problems, password: &str, username: &str) {
