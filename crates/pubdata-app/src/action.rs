@@ -52,9 +52,16 @@ impl<'a> Audited<'a> {
 
     /// Records the `allow` entry in `tx` and commits the action's work with it.
     pub async fn commit(&self, mut tx: Tx) -> Result<(), ActionError> {
-        pubdata_store::audit::append(&mut tx, &self.entry(Decision::Allow)).await?;
+        self.record(&mut tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Records the `allow` entry in `tx` without committing, for an action whose work goes on
+    /// after its own entry is in the log (signing a tree head that covers it). The caller
+    /// commits `tx`. Returns the entry's index.
+    pub async fn record(&self, tx: &mut Tx) -> Result<u64, ActionError> {
+        Ok(pubdata_store::audit::append(tx, &self.entry(Decision::Allow)).await?)
     }
 
     /// Passes the action's result through; a failure is recorded as a `deny` entry.

@@ -8,6 +8,25 @@ pub struct Config {
     pub database_url: String,
     pub data_dir: std::path::PathBuf,
     pub security: SecurityConfig,
+    pub audit: AuditConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    /// The log's name in its checkpoints (C2SP origin, e.g. `data.lanjiang.gov.cn/audit`).
+    /// Fixed at first start; `None` keeps the recorded one (or makes one up the first time).
+    pub origin: Option<String>,
+    /// A new checkpoint is signed at least this often while the log grows.
+    pub checkpoint_interval: std::time::Duration,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            origin: None,
+            checkpoint_interval: std::time::Duration::from_secs(10),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +63,7 @@ impl Config {
             database_url,
             data_dir,
             security: SecurityConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! [`platform::orgs::create_org`] as a sample.
 
 pub mod action;
+pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod config;
@@ -31,18 +32,36 @@ pub struct App {
 struct Inner {
     config: Config,
     db: Db,
+    /// Replaced when an administrator rotates the key.
+    signer: std::sync::RwLock<Arc<audit::signer::LogSigner>>,
 }
 
 impl App {
     /// Opens the database (migrating it) and seeds what a first start needs: the 2026
-    /// working-day calendar.
+    /// working-day calendar, the audit log's origin and signing key, and a first checkpoint.
     pub async fn open(config: Config) -> Result<App, ActionError> {
         let db = Db::connect(&config.database_url).await?;
+        hash_untreed_entries(&db).await?;
+        let signer = audit::signer::load_or_create(&db, &config).await?;
         let app = App {
-            inner: Arc::new(Inner { config, db }),
+            inner: Arc::new(Inner {
+                config,
+                db,
+                signer: std::sync::RwLock::new(Arc::new(signer)),
+            }),
         };
         calendar::seed_if_empty(&app).await?;
+        audit::sign_if_grown(&app).await?;
         Ok(app)
+    }
+
+    /// The audit log's current signer.
+    pub fn signer(&self) -> Arc<audit::signer::LogSigner> {
+        self.inner.signer.read().expect("signer lock").clone()
+    }
+
+    pub(crate) fn set_signer(&self, signer: Arc<audit::signer::LogSigner>) {
+        *self.inner.signer.write().expect("signer lock") = signer;
     }
 
     pub fn config(&self) -> &Config {
@@ -52,6 +71,20 @@ impl App {
     pub fn db(&self) -> &Db {
         &self.inner.db
     }
+}
+
+/// Entries logged by a version before the Merkle tree get their leaves at the first start.
+async fn hash_untreed_entries(db: &Db) -> Result<(), ActionError> {
+    let mut tx = db.begin().await?;
+    let hashed = pubdata_store::audit::hash_untreed_entries(&mut tx).await?;
+    tx.commit().await?;
+    if hashed > 0 {
+        tracing::info!(
+            entries = hashed,
+            "put earlier audit entries into the Merkle tree"
+        );
+    }
+    Ok(())
 }
 
 /// Now, in Unix milliseconds.

@@ -320,7 +320,7 @@ fn field_codes(e: &ActionError) -> Vec<(String, String)> {
 // ---------------------------------------------------------------------------------------
 
 /// Every audit entry with its seq, oldest first.
-async fn audit_entries(app: &App) -> Vec<(i64, AuditEntry)> {
+async fn audit_entries(app: &App) -> Vec<(u64, AuditEntry)> {
     let mut tx = app.db().begin().await.expect("begin");
     let mut rows = audit_log::list(&mut tx, &AuditFilter::default(), None, 1_000_000)
         .await
@@ -353,7 +353,7 @@ fn outcome(e: &AuditEntry) -> String {
 
 /// The outcomes of the entries for `action`, oldest first, of those `keep` accepts.
 fn outcomes(
-    entries: &[(i64, AuditEntry)],
+    entries: &[(u64, AuditEntry)],
     action: Action,
     keep: impl Fn(&AuditEntry) -> bool,
 ) -> Vec<String> {
@@ -1440,11 +1440,11 @@ async fn audit_seq_is_gapless_even_under_concurrent_actions() {
         }
 
         let entries = audit_entries(app).await;
-        let seqs: Vec<i64> = entries.iter().map(|(s, _)| *s).collect();
+        let seqs: Vec<u64> = entries.iter().map(|(s, _)| *s).collect();
         let n = audit_count(app).await;
         assert_eq!(
             seqs,
-            (0..n).collect::<Vec<_>>(),
+            (0..n as u64).collect::<Vec<_>>(),
             "{b}: seq is 0..n without gaps"
         );
         assert_eq!(

@@ -55,6 +55,11 @@ actions! {
     ImportCalendar => "import_calendar", "导入工作日历";
     LoadDemo => "load_demo", "载入演示数据";
     RejectRequest => "reject_request", "拒绝请求";
+    ListAuditEntries => "list_audit_entries", "查看审计日志";
+    GetAuditEntry => "get_audit_entry", "查看审计条目";
+    CreateCheckpoint => "create_checkpoint", "签发审计树头";
+    RotateAuditKey => "rotate_audit_key", "轮换审计签名密钥";
+    ExportAuditLog => "export_audit_log", "导出审计日志";
 }
 
 /// Allowed, or refused with a stable reason code (the same `code` the caller sees).
@@ -134,9 +139,188 @@ impl AuditEntry {
     }
 }
 
+/// The version of the canonical byte form written by [`AuditEntry::canonical_bytes`].
+pub const CANONICAL_VERSION: u32 = 1;
+
+/// An entry as its canonical bytes say, with plain strings, so that an entry written by a
+/// newer version (an action this build does not know) can still be read and re-hashed.
+///
+/// Canonical form, version 1: one JSON object, compact (no whitespace), UTF-8, keys in
+/// exactly this order, every key present (`null` when absent), strings escaped as
+/// serde_json escapes them (`"`, `\`, control characters; everything else raw UTF-8):
+///
+/// ```text
+/// {"v":1,"index":…,"at_ms":…,"actor_user_id":…,"actor_username":…,"actor_org_id":…,
+///  "channel":…,"action":…,"target":…,"decision":"allow"|"deny","reason":…,"purpose":…,
+///  "request_id":…}
+/// ```
+///
+/// The index is part of the bytes so that a moved or dropped entry cannot hash the same in
+/// another place. The leaf hash of the Merkle log is SHA-256(0x00 ‖ these bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CanonicalEntry {
+    pub v: u32,
+    pub index: u64,
+    pub at_ms: i64,
+    pub actor_user_id: Option<String>,
+    pub actor_username: Option<String>,
+    pub actor_org_id: Option<String>,
+    pub channel: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub decision: String,
+    pub reason: Option<String>,
+    pub purpose: Option<String>,
+    pub request_id: String,
+}
+
+/// Why bytes are not an entry in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CanonicalError {
+    #[error("not a canonical audit entry: {0}")]
+    Malformed(String),
+    #[error("canonical form version {0} is not known to this build")]
+    UnknownVersion(u32),
+    #[error("the bytes parse, but are not in canonical form (order, spacing or escaping differ)")]
+    NotCanonical,
+}
+
+impl CanonicalEntry {
+    /// Parses bytes that must be exactly the canonical form: re-encoding gives them back.
+    pub fn parse(bytes: &[u8]) -> Result<CanonicalEntry, CanonicalError> {
+        let e: CanonicalEntry =
+            serde_json::from_slice(bytes).map_err(|e| CanonicalError::Malformed(e.to_string()))?;
+        if e.v != CANONICAL_VERSION {
+            return Err(CanonicalError::UnknownVersion(e.v));
+        }
+        if e.to_bytes() != bytes {
+            return Err(CanonicalError::NotCanonical);
+        }
+        Ok(e)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("strings and integers always serialize")
+    }
+
+    /// The typed entry, if this build knows its action and decision.
+    pub fn to_entry(&self) -> Option<AuditEntry> {
+        let decision = match (self.decision.as_str(), &self.reason) {
+            ("allow", None) => Decision::Allow,
+            ("deny", Some(r)) => Decision::Deny(r.clone()),
+            _ => return None,
+        };
+        Some(AuditEntry {
+            at_ms: self.at_ms,
+            actor_user_id: self.actor_user_id.clone(),
+            actor_username: self.actor_username.clone(),
+            actor_org_id: self.actor_org_id.clone(),
+            channel: self.channel.clone(),
+            action: Action::parse(&self.action)?,
+            target: self.target.clone().map(Target),
+            decision,
+            purpose: self.purpose.clone(),
+            request_id: self.request_id.clone(),
+        })
+    }
+}
+
+impl AuditEntry {
+    /// The entry as the log's leaf `index`: see [`CanonicalEntry`] for the form.
+    pub fn canonical(&self, index: u64) -> CanonicalEntry {
+        CanonicalEntry {
+            v: CANONICAL_VERSION,
+            index,
+            at_ms: self.at_ms,
+            actor_user_id: self.actor_user_id.clone(),
+            actor_username: self.actor_username.clone(),
+            actor_org_id: self.actor_org_id.clone(),
+            channel: self.channel.clone(),
+            action: self.action.as_str().to_owned(),
+            target: self.target.as_ref().map(|t| t.0.clone()),
+            decision: self.decision.as_str().to_owned(),
+            reason: self.decision.reason().map(str::to_owned),
+            purpose: self.purpose.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+
+    pub fn canonical_bytes(&self, index: u64) -> Vec<u8> {
+        self.canonical(index).to_bytes()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample() -> AuditEntry {
+        AuditEntry {
+            at_ms: 1_780_000_000_123,
+            actor_user_id: Some("0193a000-0000-7000-8000-000000000001".into()),
+            actor_username: Some("water_steward".into()),
+            actor_org_id: Some("0193a000-0000-7000-8000-00000000000a".into()),
+            channel: "api".into(),
+            action: Action::CreateUser,
+            target: Some(Target::new("user", "0193a000-0000-7000-8000-000000000002")),
+            decision: Decision::Deny("other_org".into()),
+            purpose: Some("核对\"供水\"户号\n第二行".into()),
+            request_id: "0193a0000000700080000000000000ff".into(),
+        }
+    }
+
+    /// The canonical form is what outsiders hash: a change to it must be deliberate (a new
+    /// version), never a side effect. This golden file fails on any accidental change.
+    #[test]
+    fn canonical_bytes_match_the_golden_file() {
+        let golden = include_bytes!("../testdata/audit-entry-v1.json");
+        let golden = golden.strip_suffix(b"\n").unwrap_or(golden);
+        assert_eq!(
+            String::from_utf8_lossy(&sample().canonical_bytes(42)),
+            String::from_utf8_lossy(golden)
+        );
+    }
+
+    #[test]
+    fn canonical_bytes_parse_back_to_the_same_entry() {
+        let bytes = sample().canonical_bytes(7);
+        let c = CanonicalEntry::parse(&bytes).unwrap();
+        assert_eq!(c.index, 7);
+        assert_eq!(c.to_entry().unwrap(), sample());
+        let allow = AuditEntry {
+            decision: Decision::Allow,
+            target: None,
+            ..sample()
+        };
+        let c = CanonicalEntry::parse(&allow.canonical_bytes(0)).unwrap();
+        assert_eq!(c.to_entry().unwrap(), allow);
+    }
+
+    #[test]
+    fn bytes_that_are_not_canonical_are_refused() {
+        let bytes = String::from_utf8(sample().canonical_bytes(7)).unwrap();
+        let spaced = bytes.replacen(",", ", ", 1);
+        assert_eq!(
+            CanonicalEntry::parse(spaced.as_bytes()),
+            Err(CanonicalError::NotCanonical)
+        );
+        let reordered = bytes.replacen("{\"v\":1,\"index\":7,", "{\"index\":7,\"v\":1,", 1);
+        assert_eq!(
+            CanonicalEntry::parse(reordered.as_bytes()),
+            Err(CanonicalError::NotCanonical)
+        );
+        let v2 = bytes.replacen("{\"v\":1,", "{\"v\":2,", 1);
+        assert_eq!(
+            CanonicalEntry::parse(v2.as_bytes()),
+            Err(CanonicalError::UnknownVersion(2))
+        );
+        let extra = bytes.replacen("{\"v\":1,", "{\"v\":1,\"x\":0,", 1);
+        assert!(matches!(
+            CanonicalEntry::parse(extra.as_bytes()),
+            Err(CanonicalError::Malformed(_))
+        ));
+    }
 
     #[test]
     fn action_names_are_unique_and_parse_back() {

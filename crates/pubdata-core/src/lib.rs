@@ -8,6 +8,8 @@ pub mod actor;
 pub mod audit;
 pub mod calendar;
 pub mod identifiers;
+pub mod merkle;
+pub mod note;
 pub mod org;
 pub mod password;
 pub mod policy;

@@ -176,6 +176,23 @@ pub fn view_calendar(actor: &Actor, action: Action) -> Decision {
     view_orgs(actor, action)
 }
 
+/// Reading the audit log's entries: auditors and the authority (and operators). Proofs and
+/// checkpoints are public and need no decision. Later: a person, for the entries about their
+/// own records.
+pub fn view_audit_log(actor: &Actor, action: Action) -> Decision {
+    signed_in(actor)?;
+    if admin(actor).is_ok() || actor.has_role(Role::Auditor) {
+        permit(action)
+    } else {
+        Err(Denied::RoleRequired)
+    }
+}
+
+/// Signing a checkpoint on request, rotating the log's key, exporting the log: the authority.
+pub fn manage_audit_log(actor: &Actor, action: Action) -> Decision {
+    manage_orgs(actor, action)
+}
+
 /// Public registration, sign-in and other doors that anyone may knock on.
 pub fn anyone(action: Action) -> Decision {
     permit(action)
@@ -317,6 +334,40 @@ mod tests {
             Err(Denied::RoleRequired),
             "member",
         );
+    }
+
+    #[test]
+    fn the_audit_log_is_read_by_auditors_and_the_authority_and_kept_by_the_authority() {
+        let r = Action::ListAuditEntries;
+        let w = Action::RotateAuditKey;
+        let aud = user(&[Role::Auditor], Some("auth"), None);
+        let admin = user(&[Role::PlatformAdmin], Some("auth"), None);
+        let s = user(&[Role::Steward], Some("water"), None);
+        let anon = Actor::anonymous(Channel::Web, "r");
+        let op = Actor::operator("r");
+        check(&aud, view_audit_log(&aud, r), Ok(()), "auditor reads");
+        check(&admin, view_audit_log(&admin, r), Ok(()), "admin reads");
+        check(&op, view_audit_log(&op, r), Ok(()), "operator reads");
+        check(
+            &s,
+            view_audit_log(&s, r),
+            Err(Denied::RoleRequired),
+            "steward",
+        );
+        check(
+            &anon,
+            view_audit_log(&anon, r),
+            Err(Denied::NotSignedIn),
+            "anonymous",
+        );
+        check(&admin, manage_audit_log(&admin, w), Ok(()), "admin rotates");
+        check(
+            &aud,
+            manage_audit_log(&aud, w),
+            Err(Denied::RoleRequired),
+            "auditor rotates",
+        );
+        check(&op, manage_audit_log(&op, w), Ok(()), "operator rotates");
     }
 
     #[test]

@@ -58,7 +58,7 @@ struct ListQuery {
     include_disabled: Option<bool>,
 }
 
-fn query<T>(
+pub(crate) fn query<T>(
     c: &Caller,
     q: Result<Query<T>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<T> {

@@ -4,6 +4,7 @@
 //! Invariant: this is the only crate that knows JSON bodies, HTML and HTTP status codes.
 
 pub mod api;
+pub mod audit_api;
 pub mod extract;
 pub mod openapi;
 pub mod pages;
@@ -47,6 +48,7 @@ pub fn router(app: App, config: HttpConfig) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::routes())
+        .merge(audit_api::routes())
         .merge(pages::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

@@ -163,6 +163,42 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "数据目录不为空，不能载入演示数据",
         "The data directory is not empty",
     ),
+    (
+        "index_beyond_size",
+        "条目序号超出树的大小",
+        "The index is not below the tree size",
+    ),
+    (
+        "tree_size_beyond_log",
+        "树的大小超出审计日志的条目数",
+        "The tree size is beyond the end of the audit log",
+    ),
+    (
+        "first_after_second",
+        "first 不能大于 second",
+        "first must not be greater than second",
+    ),
+    (
+        "end_before_start",
+        "end 不能小于 start",
+        "end must not be less than start",
+    ),
+    (
+        "end_beyond_log",
+        "end 超出审计日志的条目数",
+        "end is beyond the end of the audit log",
+    ),
+    (
+        "bad_format",
+        "format 应为 text 或 json",
+        "format must be text or json",
+    ),
+    ("bad_cursor", "分页游标有误", "The cursor is not valid"),
+    (
+        "audit_entry_not_found",
+        "审计条目不存在",
+        "No such audit entry",
+    ),
     ("internal_error", "服务器内部错误", "Internal server error"),
 ];
 

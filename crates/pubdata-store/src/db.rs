@@ -97,10 +97,12 @@ impl Db {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Db> {
         let db = if url.starts_with("sqlite:") {
+            // FULL: a commit is on disk before it returns. The audit log signs tree heads over
+            // committed entries; with NORMAL a power cut could take back entries already signed.
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
@@ -143,6 +145,15 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Begins a transaction that only reads: on SQLite a deferred one, which takes no write
+    /// lock, so readers (proofs, searches) never queue behind writers.
+    pub async fn begin_read(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }

@@ -1,13 +1,18 @@
-//! The `pubdata` binary: `serve`, `demo`, `token create`. Every command opens the same
-//! [`App`] and calls its actions; nothing here decides a rule.
+//! The `pubdata` binary: `serve`, `demo`, `token create`, `audit …`, `verify-log`, `bench`.
+//! Every command opens the same [`App`] and calls its actions; nothing here decides a rule.
+//! The checking commands (`verify-log`, `audit check-…`) open nothing: they are what an
+//! outsider runs on files, trusting no server.
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use pubdata_app::auth::tokens::{NewToken, create_token_for_user};
-use pubdata_app::config::SecurityConfig;
+use pubdata_app::config::{AuditConfig, SecurityConfig};
 use pubdata_app::{Actor, App, Config, new_request_id};
 use pubdata_http::HttpConfig;
 use std::path::PathBuf;
+
+mod bench;
+mod check;
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +42,18 @@ struct Cli {
     listen: String,
     #[command(flatten)]
     security: SecurityArgs,
+    /// The audit log's name in its checkpoints, e.g. `data.lanjiang.gov.cn/audit`. Fixed at
+    /// first start (default: `pubdata.local/audit-<random>`).
+    #[arg(long, global = true, env = "PUBDATA_AUDIT_ORIGIN")]
+    audit_origin: Option<String>,
+    /// Seconds between checkpoints while the audit log grows.
+    #[arg(
+        long,
+        global = true,
+        env = "PUBDATA_CHECKPOINT_INTERVAL",
+        default_value_t = 10
+    )]
+    checkpoint_interval: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -112,6 +129,76 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The audit log: export, checkpoints, key rotation, and checking proofs offline.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Check an exported audit log offline: re-hash every entry, rebuild the tree, verify
+    /// every signed checkpoint; exit 1 and name the index of anything changed, removed or
+    /// reordered.
+    VerifyLog {
+        /// The file `pubdata audit export` wrote.
+        file: PathBuf,
+        /// A checkpoint kept from before (a file with the signed note): the log must extend it.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The log's verification key (or a file holding it), from a source you trust; repeat
+        /// for older keys. Without it the keys named in the file are used.
+        #[arg(long)]
+        key: Vec<String>,
+    },
+    /// Benchmarks (release build): each figure with a baseline measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Write the whole log, with a checkpoint covering it, to a file for `verify-log`.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign a checkpoint now and print it.
+    Checkpoint,
+    /// Replace the log's signing key; prints the new verification key.
+    RotateKey,
+    /// Check a consistency proof fetched from the API: the old checkpoint's tree is a prefix
+    /// of the new one's. Opens no database.
+    CheckConsistency {
+        /// The older signed checkpoint (file).
+        #[arg(long)]
+        old: PathBuf,
+        /// The newer signed checkpoint (file).
+        #[arg(long)]
+        new: PathBuf,
+        /// The JSON of GET /api/v1/audit/proof/consistency?first=OLD&second=NEW (file).
+        #[arg(long)]
+        proof: PathBuf,
+        /// The log's verification key, or a file holding it (GET /api/v1/audit/public-key).
+        #[arg(long, required = true)]
+        key: Vec<String>,
+    },
+    /// Check that an entry is in a checkpoint's tree: hashes the entry's bytes yourself and
+    /// verifies the inclusion proof against the signed root. Opens no database.
+    CheckInclusion {
+        /// The signed checkpoint (file).
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// The JSON of GET /api/v1/audit/proof/inclusion?index=I&tree_size=N (file).
+        #[arg(long)]
+        proof: PathBuf,
+        /// The entry: JSON of GET /api/v1/audit/entries (its item with the proof's index) or
+        /// of /api/v1/audit/entries/{index} (file).
+        #[arg(long)]
+        entry: PathBuf,
+        /// The log's verification key, or a file holding it.
+        #[arg(long, required = true)]
+        key: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,6 +239,10 @@ impl Cli {
             },
             ..SecurityConfig::default()
         };
+        config.audit = AuditConfig {
+            origin: self.audit_origin.clone(),
+            checkpoint_interval: std::time::Duration::from_secs(self.checkpoint_interval.max(1)),
+        };
         Ok(config)
     }
 }
@@ -166,6 +257,34 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Commands that check files trust no server and open no database.
+    match &cli.command {
+        Command::VerifyLog {
+            file,
+            checkpoint,
+            key,
+        } => return check::verify_log(file, checkpoint.as_deref(), key),
+        Command::Audit {
+            command:
+                AuditCommand::CheckConsistency {
+                    old,
+                    new,
+                    proof,
+                    key,
+                },
+        } => return check::consistency(old, new, proof, key),
+        Command::Audit {
+            command:
+                AuditCommand::CheckInclusion {
+                    checkpoint,
+                    proof,
+                    entry,
+                    key,
+                },
+        } => return check::inclusion(checkpoint, proof, entry, key),
+        Command::Bench { command } => return bench::run(command).await,
+        _ => {}
+    }
     let config = cli.config()?;
     let app = App::open(config)
         .await
@@ -191,7 +310,9 @@ async fn main() -> Result<()> {
                 body_limit: cli.security.body_limit,
                 secure_cookies: cli.security.secure_cookies,
             };
+            let checkpointer = pubdata_app::audit::spawn_checkpointer(app.clone());
             pubdata_http::serve(app, http, listener).await?;
+            checkpointer.abort();
         }
         Command::Demo => load_demo(&app).await?,
         Command::Token {
@@ -219,6 +340,56 @@ async fn main() -> Result<()> {
                 created.info.expires_at
             );
             println!("{}", created.token);
+        }
+        Command::Audit { command } => audit_command(&app, command).await?,
+        Command::VerifyLog { .. } | Command::Bench { .. } => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+fn action_error(e: pubdata_app::ActionError) -> anyhow::Error {
+    anyhow::anyhow!("{e} ({})", e.code())
+}
+
+async fn audit_command(app: &App, command: &AuditCommand) -> Result<()> {
+    let operator = Actor::operator(new_request_id());
+    match command {
+        AuditCommand::Export { out } => {
+            let file = std::fs::File::create(out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let summary = pubdata_app::audit::export_audit_log(app, &operator, &mut w)
+                .await
+                .map_err(action_error)?;
+            w.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            eprintln!(
+                "exported {} entries and {} checkpoints to {} (root {})",
+                summary.tree_size,
+                summary.checkpoints,
+                out.display(),
+                check::b64(&summary.root_hash)
+            );
+        }
+        AuditCommand::Checkpoint => {
+            let c = pubdata_app::audit::create_checkpoint(app, &operator)
+                .await
+                .map_err(action_error)?;
+            print!("{}", c.note);
+        }
+        AuditCommand::RotateKey => {
+            let key = pubdata_app::audit::rotate_audit_key(app, &operator)
+                .await
+                .map_err(action_error)?;
+            eprintln!(
+                "the audit log now signs with a new key; a running server picks it up when restarted"
+            );
+            println!("{}", key.encode());
+        }
+        AuditCommand::CheckConsistency { .. } | AuditCommand::CheckInclusion { .. } => {
+            unreachable!("handled before the database is opened")
         }
     }
     Ok(())
