@@ -102,6 +102,274 @@ impl Server {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// The audit log, checked from outside with the public API alone
+// ---------------------------------------------------------------------------------------
+
+impl Server {
+    /// A public GET: no credentials at all. Answers the body as text.
+    async fn get_public(&self, path: &str) -> (StatusCode, String) {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        let status = r.status();
+        (status, r.text().await.unwrap())
+    }
+}
+
+fn b64_hash(v: &Value) -> pubdata_core::merkle::Hash {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(v.as_str().expect("a base64 string"))
+        .unwrap()
+        .try_into()
+        .expect("32 bytes")
+}
+
+fn b64_hashes(v: &Value) -> Vec<pubdata_core::merkle::Hash> {
+    v.as_array().expect("a list").iter().map(b64_hash).collect()
+}
+
+#[tokio::test]
+async fn an_outsider_proves_with_the_public_api_that_the_log_only_grew_and_holds_an_action() {
+    use pubdata_core::merkle;
+    use pubdata_core::note::{self, VerifierKey};
+    let s = spawn().await;
+    let admin = s.token("admin", "write").await;
+    let auditor = s.token("auditor", "read").await;
+
+    // 1. The outsider keeps the key and a first checkpoint.
+    let (status, key) = s.get_public("/api/v1/audit/public-key").await;
+    assert_eq!(status, 200);
+    let key = VerifierKey::parse(key.trim()).expect("a signed-note verifier key");
+    let (status, old_note) = s.get_public("/api/v1/audit/checkpoint").await;
+    assert_eq!(status, 200);
+    let old =
+        note::open_checkpoint(&old_note, std::slice::from_ref(&key)).expect("signed by the key");
+
+    // 2. Someone acts on the platform; an administrator asks for a checkpoint.
+    let (status, org) = s
+        .post(
+            "/api/v1/orgs",
+            &admin,
+            new_org("澜江燃气有限公司", "91110000600037341L"),
+        )
+        .await;
+    assert_eq!(status, 201, "{org}");
+    let org_id = org["id"].as_str().unwrap().to_owned();
+    let (status, cp) = s.post("/api/v1/audit/checkpoint", &admin, json!({})).await;
+    assert_eq!(status, 201, "{cp}");
+    let (_, new_note) = s.get_public("/api/v1/audit/checkpoint").await;
+    let new = note::open_checkpoint(&new_note, std::slice::from_ref(&key)).unwrap();
+    assert!(new.size > old.size);
+    let (_, json_cp) = s.get_public("/api/v1/audit/checkpoint?format=json").await;
+    let json_cp: Value = serde_json::from_str(&json_cp).unwrap();
+    assert_eq!(json_cp["tree_size"], json!(new.size));
+    assert_eq!(json_cp["note"], json!(new_note));
+    assert_eq!(b64_hash(&json_cp["root_hash"]), new.root);
+    assert_eq!(json_cp["origin"], json!(new.origin));
+
+    // 3. The old tree is a prefix of the new one.
+    let (status, proof) = s
+        .get_public(&format!(
+            "/api/v1/audit/proof/consistency?first={}&second={}",
+            old.size, new.size
+        ))
+        .await;
+    assert_eq!(status, 200, "{proof}");
+    let proof: Value = serde_json::from_str(&proof).unwrap();
+    merkle::verify_consistency(
+        old.size,
+        new.size,
+        &old.root,
+        &new.root,
+        &b64_hashes(&proof["consistency_path"]),
+    )
+    .expect("the log only grew");
+
+    // 4. The unit's creation is in it: the auditor finds the entry, the outsider hashes its
+    //    bytes and checks the inclusion proof against the signed root.
+    let (status, found) = s
+        .get(
+            &format!("/api/v1/audit/search?action=create_org&target=org/{org_id}"),
+            &auditor,
+        )
+        .await;
+    assert_eq!(status, 200, "{found}");
+    let index = found["items"][0]["index"].as_u64().expect("the entry");
+    let (status, range) = s
+        .get(
+            &format!("/api/v1/audit/entries?start={index}&end={}", index + 1),
+            &auditor,
+        )
+        .await;
+    assert_eq!(status, 200, "{range}");
+    let item = &range["items"][0];
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(item["bytes"].as_str().unwrap())
+        .unwrap();
+    let fields: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        fields, item["entry"],
+        "the fields shown are the bytes hashed"
+    );
+    assert_eq!(fields["action"], "create_org");
+    assert_eq!(fields["actor_username"], "admin");
+    assert_eq!(fields["index"], json!(index));
+    let (status, incl) = s
+        .get_public(&format!(
+            "/api/v1/audit/proof/inclusion?index={index}&tree_size={}",
+            new.size
+        ))
+        .await;
+    assert_eq!(status, 200, "{incl}");
+    let incl: Value = serde_json::from_str(&incl).unwrap();
+    let leaf = merkle::leaf_hash(&bytes);
+    assert_eq!(b64_hash(&incl["leaf_hash"]), leaf);
+    merkle::verify_inclusion(
+        index,
+        new.size,
+        &leaf,
+        &b64_hashes(&incl["audit_path"]),
+        &new.root,
+    )
+    .expect("the action is in the signed tree");
+    // A different entry does not prove in its place.
+    let mut forged = fields.clone();
+    forged["actor_username"] = json!("somebody_else");
+    let forged_leaf = merkle::leaf_hash(&serde_json::to_vec(&forged).unwrap());
+    assert!(
+        merkle::verify_inclusion(
+            index,
+            new.size,
+            &forged_leaf,
+            &b64_hashes(&incl["audit_path"]),
+            &new.root
+        )
+        .is_err()
+    );
+
+    // 5. The detail view proves the same against the latest checkpoint.
+    let (status, detail) = s
+        .get(&format!("/api/v1/audit/entries/{index}"), &auditor)
+        .await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["verified"], json!(true));
+    assert_eq!(detail["leaf_hash"], detail["stored_leaf_hash"]);
+}
+
+#[tokio::test]
+async fn bad_audit_ranges_and_callers_are_refused_with_clear_codes() {
+    let s = spawn().await;
+    let auditor = s.token("auditor", "read").await;
+    let steward = s.token("water_steward", "write").await;
+    let (_, cp) = s.get_public("/api/v1/audit/checkpoint?format=json").await;
+    let size = serde_json::from_str::<Value>(&cp).unwrap()["tree_size"]
+        .as_u64()
+        .unwrap();
+    assert!(size > 0, "the demo city's loading is logged");
+    for (path, code) in [
+        (
+            format!("/api/v1/audit/proof/inclusion?index={size}&tree_size={size}"),
+            "index_beyond_size",
+        ),
+        (
+            format!(
+                "/api/v1/audit/proof/inclusion?index=0&tree_size={}",
+                size + 1_000_000
+            ),
+            "tree_size_beyond_log",
+        ),
+        (
+            "/api/v1/audit/proof/consistency?first=5&second=4".into(),
+            "first_after_second",
+        ),
+        (
+            format!(
+                "/api/v1/audit/proof/consistency?first=1&second={}",
+                size + 1_000_000
+            ),
+            "tree_size_beyond_log",
+        ),
+        (
+            "/api/v1/audit/proof/inclusion?index=abc".into(),
+            "bad_query",
+        ),
+        (
+            "/api/v1/audit/proof/consistency?first=-1&second=2".into(),
+            "bad_query",
+        ),
+        ("/api/v1/audit/checkpoint?format=xml".into(), "bad_format"),
+    ] {
+        let (status, body) = s.get_public(&path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["code"], code, "{path}");
+    }
+    for (path, code) in [
+        (
+            "/api/v1/audit/entries?start=5&end=4".to_owned(),
+            "end_before_start",
+        ),
+        (
+            format!("/api/v1/audit/entries?start=0&end={}", size + 1_000_000),
+            "end_beyond_log",
+        ),
+        (
+            format!("/api/v1/audit/entries?start={}", size + 1_000_000),
+            "index_beyond_size",
+        ),
+    ] {
+        let (status, body) = s.get(&path, &auditor).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["code"], code, "{path}");
+    }
+    // Entries are for auditors and the authority.
+    let (status, body) = s.get("/api/v1/audit/entries?start=0", &steward).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("role_required"))
+    );
+    let (status, _) = s.get_public("/api/v1/audit/entries?start=0").await;
+    assert_eq!(status, 401);
+    let (status, body) = s
+        .post("/api/v1/audit/keys/rotate", &auditor, json!({}))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    // A long range is cut at 1000 with a cursor to go on.
+    let (status, body) = s.get("/api/v1/audit/entries?start=0", &auditor).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["items"][0]["index"], 0);
+    assert!(body["items"].as_array().unwrap().len() as u64 <= 100);
+}
+
+#[tokio::test]
+async fn after_a_key_rotation_the_old_key_vouches_for_the_new_one_and_both_verify() {
+    use pubdata_core::note::{self, VerifierKey};
+    let s = spawn().await;
+    let admin = s.token("admin", "write").await;
+    let (_, old_key) = s.get_public("/api/v1/audit/public-key").await;
+    let old_key = VerifierKey::parse(old_key.trim()).unwrap();
+    let (status, body) = s.post("/api/v1/audit/keys/rotate", &admin, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let new_key = VerifierKey::parse(body["key"].as_str().unwrap()).unwrap();
+    assert_ne!(new_key, old_key);
+    assert_eq!(new_key.name(), old_key.name(), "one log, one name");
+    // The checkpoint signed at the rotation carries both signatures.
+    let (_, note_text) = s.get_public("/api/v1/audit/checkpoint").await;
+    let by_old = note::open(&note_text, std::slice::from_ref(&old_key)).expect("old key signs");
+    let by_new = note::open(&note_text, std::slice::from_ref(&new_key)).expect("new key signs");
+    assert_eq!(by_old.text, by_new.text);
+    // Later checkpoints are signed by the new key only; the key list names both.
+    s.post("/api/v1/audit/checkpoint", &admin, json!({})).await;
+    let (_, later) = s.get_public("/api/v1/audit/checkpoint").await;
+    assert!(note::open(&later, std::slice::from_ref(&new_key)).is_ok());
+    assert!(note::open(&later, std::slice::from_ref(&old_key)).is_err());
+    let (_, keys) = s.get_public("/api/v1/audit/public-key?format=json").await;
+    let keys: Value = serde_json::from_str(&keys).unwrap();
+    assert_eq!(keys["key"], json!(new_key.encode()));
+    assert_eq!(keys["keys"].as_array().unwrap().len(), 2);
+}
+
 fn new_org(name: &str, uscc: &str) -> Value {
     json!({"name": name, "kind": "public_service", "sector": "gas", "uscc": uscc, "accountable_head": "张燃"})
 }

@@ -122,3 +122,412 @@ fn the_crate_layering_points_down_only() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The audit log: export, offline verification, tampering, a crash mid-action
+// ---------------------------------------------------------------------------------------
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "pubdata-cli-{tag}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs SQL on the data directory's SQLite database, as someone with file access would.
+async fn tamper(dir: &std::path::Path, sql: &str) {
+    use sqlx::Connection;
+    let url = format!("sqlite:{}", dir.join("pubdata.db").display());
+    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+}
+
+fn export(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let file = dir.join(name);
+    ok(&pubdata(
+        dir,
+        &["audit", "export", "--out", file.to_str().unwrap()],
+    ));
+    file
+}
+
+fn verify(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    pubdata(dir, &[&["verify-log"][..], args].concat())
+}
+
+#[tokio::test]
+async fn an_exported_log_verifies_offline_and_any_change_removal_or_reordering_is_named_by_index() {
+    let dir = temp_dir("verify");
+    ok(&pubdata(&dir, &["demo"]));
+    let key = ok(&pubdata(&dir, &["audit", "rotate-key"]));
+    let key = key.trim().to_owned();
+    let old = dir.join("old.note");
+    std::fs::write(&old, ok(&pubdata(&dir, &["audit", "checkpoint"]))).unwrap();
+    ok(&pubdata(&dir, &["token", "create", "--user", "admin"]));
+
+    // The untouched log verifies, with the published key, against the older checkpoint.
+    let file = export(&dir, "good.jsonl");
+    let out = verify(
+        &dir,
+        &[
+            file.to_str().unwrap(),
+            "--checkpoint",
+            old.to_str().unwrap(),
+            "--key",
+            &key,
+        ],
+    );
+    let text = ok(&out);
+    assert!(text.contains("OK"), "{text}");
+    assert!(text.contains("is a prefix of this log"), "{text}");
+
+    // Reordered lines in the file are named.
+    let content = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<&str> = content.lines().collect();
+    let (a, b) = (
+        lines
+            .iter()
+            .position(|l| l.starts_with("{\"index\":5,"))
+            .unwrap(),
+        lines
+            .iter()
+            .position(|l| l.starts_with("{\"index\":6,"))
+            .unwrap(),
+    );
+    lines.swap(a, b);
+    let swapped = dir.join("swapped.jsonl");
+    std::fs::write(&swapped, lines.join("\n") + "\n").unwrap();
+    let out = verify(&dir, &[swapped.to_str().unwrap(), "--key", &key]);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("PROBLEM at entry 5"), "{text}");
+
+    // An entry changed by hand in the database is named by its index.
+    tamper(
+        &dir,
+        "UPDATE audit_entries SET actor_username = 'nobody' WHERE seq = 3",
+    )
+    .await;
+    let out = verify(
+        &dir,
+        &[
+            export(&dir, "changed.jsonl").to_str().unwrap(),
+            "--key",
+            &key,
+        ],
+    );
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("PROBLEM at entry 3: entry 3 was changed"),
+        "{text}"
+    );
+
+    // ... even when the tree's leaf was rewritten too: then the signed checkpoints disagree,
+    // and the one the checker kept from before says the log is no longer its extension.
+    tamper(
+        &dir,
+        "UPDATE audit_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 3",
+    )
+    .await;
+    let out = verify(
+        &dir,
+        &[
+            export(&dir, "rewritten.jsonl").to_str().unwrap(),
+            "--checkpoint",
+            old.to_str().unwrap(),
+            "--key",
+            &key,
+        ],
+    );
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("not an extension of the old checkpoint"),
+        "{text}"
+    );
+    assert!(text.contains("do not reproduce"), "{text}");
+
+    // A removed entry is named.
+    let dir2 = temp_dir("removed");
+    ok(&pubdata(&dir2, &["demo"]));
+    tamper(&dir2, "DELETE FROM audit_entries WHERE seq = 4").await;
+    let out = verify(&dir2, &[export(&dir2, "removed.jsonl").to_str().unwrap()]);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("PROBLEM at entry 4: entry 4 was removed"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("PROBLEM").count(),
+        1,
+        "one cause, one report: {text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&dir2);
+}
+
+#[tokio::test]
+async fn proofs_fetched_as_files_are_checked_without_any_database() {
+    use base64::Engine;
+    let dir = temp_dir("proofs");
+    ok(&pubdata(&dir, &["demo"]));
+    let old_note = ok(&pubdata(&dir, &["audit", "checkpoint"]));
+    ok(&pubdata(&dir, &["token", "create", "--user", "admin"]));
+    let new_note = ok(&pubdata(&dir, &["audit", "checkpoint"]));
+    let file = export(&dir, "log.jsonl");
+    let header: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let key = header["keys"][0].as_str().unwrap().to_owned();
+    let size = |n: &str| n.lines().nth(1).unwrap().parse::<u64>().unwrap();
+    let (m, n) = (size(&old_note), size(&new_note));
+
+    // Build the proofs the API would serve, from the export, with the core's own functions.
+    let mut tree = pubdata_core::merkle::MemoryTree::new();
+    let mut entries = vec![];
+    for line in std::fs::read_to_string(&file).unwrap().lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let Some(b) = v["bytes"].as_str() {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(b).unwrap();
+            tree.push_data(&bytes);
+            entries.push(v);
+        }
+    }
+    let b64 = |h: &[u8; 32]| base64::engine::general_purpose::STANDARD.encode(h);
+    let consistency = serde_json::json!({"first": m, "second": n,
+        "consistency_path": tree.consistency_proof(m, n).unwrap().iter().map(b64).collect::<Vec<_>>()});
+    let index = m; // the token's creation came right after the old checkpoint's own entry
+    let inclusion = serde_json::json!({"leaf_index": index, "tree_size": n, "leaf_hash": "",
+        "audit_path": tree.inclusion_proof(index, n).unwrap().iter().map(b64).collect::<Vec<_>>()});
+    let write = |name: &str, text: String| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let (old_p, new_p) = (write("old.note", old_note), write("new.note", new_note));
+    let cons_p = write("cons.json", consistency.to_string());
+    let incl_p = write("incl.json", inclusion.to_string());
+    let entry_p = write(
+        "entry.json",
+        serde_json::json!({"items": [entries[index as usize]]}).to_string(),
+    );
+    let empty = temp_dir("no-db"); // an empty data directory: nothing is opened
+    let out = pubdata(
+        &empty,
+        &[
+            "audit",
+            "check-consistency",
+            "--old",
+            &old_p,
+            "--new",
+            &new_p,
+            "--proof",
+            &cons_p,
+            "--key",
+            &key,
+        ],
+    );
+    assert!(ok(&out).contains("is a prefix"));
+    let out = pubdata(
+        &empty,
+        &[
+            "audit",
+            "check-inclusion",
+            "--checkpoint",
+            &new_p,
+            "--proof",
+            &incl_p,
+            "--entry",
+            &entry_p,
+            "--key",
+            &key,
+        ],
+    );
+    assert!(
+        ok(&out).contains("create_token"),
+        "the entry named is the token's creation"
+    );
+    assert!(
+        !empty.join("pubdata.db").exists(),
+        "the checks open no database"
+    );
+    // The same proofs do not hold for swapped checkpoints or another entry.
+    let out = pubdata(
+        &empty,
+        &[
+            "audit",
+            "check-consistency",
+            "--old",
+            &new_p,
+            "--new",
+            &old_p,
+            "--proof",
+            &cons_p,
+            "--key",
+            &key,
+        ],
+    );
+    assert!(!out.status.success());
+    let other = write(
+        "other.json",
+        serde_json::json!({"items": [entries[index as usize - 1]]}).to_string(),
+    );
+    let out = pubdata(
+        &empty,
+        &[
+            "audit",
+            "check-inclusion",
+            "--checkpoint",
+            &new_p,
+            "--proof",
+            &incl_p,
+            "--entry",
+            &other,
+            "--key",
+            &key,
+        ],
+    );
+    assert!(!out.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&empty);
+}
+
+/// Kills the server with SIGKILL while writes are in flight, then checks that the log has no
+/// gap, every entry has its leaf, the log verifies, and every change has its entry and every
+/// `allow` entry its change.
+#[tokio::test]
+async fn a_crash_in_the_middle_of_actions_leaves_no_entry_without_its_change_and_no_gap() {
+    use std::io::BufRead;
+    let dir = temp_dir("crash");
+    ok(&pubdata(&dir, &["demo"]));
+    let token = ok(&pubdata(
+        &dir,
+        &["token", "create", "--user", "admin", "--scope", "write"],
+    ));
+    let token = token.lines().last().unwrap().to_owned();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_pubdata"))
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["--listen", "127.0.0.1:0", "serve"])
+        .env_remove("PUBDATA_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("the address served")
+        .trim_end_matches('/')
+        .to_owned();
+
+    let client = reqwest::Client::new();
+    let mut writers = vec![];
+    for w in 0..6 {
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        writers.push(tokio::spawn(async move {
+            for i in 0..400 {
+                let day = chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap()
+                    + chrono::Days::new((w * 400 + i) as u64);
+                let r = client
+                    .put(format!("{base}/api/v1/calendar/days/{day}"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"kind": "holiday", "name": "压力测试"}))
+                    .send()
+                    .await;
+                if r.is_err() {
+                    return; // the server is gone
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    server.kill().unwrap(); // SIGKILL: no shutdown, transactions cut wherever they are
+    server.wait().unwrap();
+    for w in writers {
+        let _ = w.await;
+    }
+
+    // Restart (export opens the log again) and verify offline.
+    let file = export(&dir, "after-crash.jsonl");
+    assert!(ok(&verify(&dir, &[file.to_str().unwrap()])).contains("OK"));
+    let mut logged_days = std::collections::BTreeSet::new();
+    let mut expected = 0;
+    for line in std::fs::read_to_string(&file).unwrap().lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(b) = v["bytes"].as_str() else {
+            continue;
+        };
+        use base64::Engine;
+        let e: serde_json::Value =
+            serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(b).unwrap())
+                .unwrap();
+        assert_eq!(e["index"], expected, "no gap");
+        assert!(
+            v["leaf_hash"].is_string(),
+            "entry {expected} has its leaf in the tree"
+        );
+        expected += 1;
+        if e["action"] == "set_calendar_day" && e["decision"] == "allow" {
+            logged_days.insert(
+                e["target"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("calendar/")
+                    .to_owned(),
+            );
+        }
+    }
+    use sqlx::Connection;
+    let url = format!("sqlite:{}", dir.join("pubdata.db").display());
+    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let stored: std::collections::BTreeSet<String> =
+        sqlx::query_scalar("SELECT day FROM calendar_days WHERE name = '压力测试'")
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    assert!(
+        stored.len() > 10,
+        "the load ran before the kill: {}",
+        stored.len()
+    );
+    assert_eq!(
+        stored, logged_days,
+        "every change has its entry and every entry its change"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -48,10 +48,11 @@ pub(crate) enum Line {
     Checkpoint {
         checkpoint: String,
     },
+    /// `bytes` is null when the database lost the entry but the tree still has its leaf.
     Entry {
         index: u64,
         leaf_hash: Option<String>,
-        bytes: String,
+        bytes: Option<String>,
     },
 }
 
@@ -132,17 +133,26 @@ pub async fn export_audit_log(
                     .map(|c| c.tree_size)
                     .unwrap_or(head.tree_size);
                 let end = (at + PAGE).min(next_cp);
-                let entries = store::range(&mut tx, at, end).await?;
+                // Every index that has an entry or a leaf gets a line, so that what is missing
+                // on one side shows in the file.
+                let mut entries: std::collections::BTreeMap<u64, Option<Vec<u8>>> =
+                    store::range(&mut tx, at, end)
+                        .await?
+                        .into_iter()
+                        .map(|e| (e.index, Some(e.to_bytes())))
+                        .collect();
                 let leaves: std::collections::HashMap<u64, Hash> =
                     store::leaves(&mut tx, at, end).await?.into_iter().collect();
-                for e in entries {
-                    let leaf_hash = leaves.get(&e.index).map(|h| B64.encode(h));
+                for i in leaves.keys() {
+                    entries.entry(*i).or_insert(None);
+                }
+                for (index, bytes) in entries {
                     write_line(
                         out,
                         &Line::Entry {
-                            index: e.index,
-                            leaf_hash,
-                            bytes: B64.encode(e.to_bytes()),
+                            index,
+                            leaf_hash: leaves.get(&index).map(|h| B64.encode(h)),
+                            bytes: bytes.map(|b| B64.encode(b)),
                         },
                     )?;
                 }

@@ -14,7 +14,7 @@ pub mod signer;
 pub mod verify;
 
 pub use checkpoints::{
-    create_checkpoint, latest_checkpoint, public_keys, rotate_audit_key, sign_if_grown,
+    PublicKeys, create_checkpoint, latest_checkpoint, public_keys, rotate_audit_key, sign_if_grown,
     spawn_checkpointer,
 };
 pub use entries::{get_audit_entry, list_audit_entries, search_audit_entries};

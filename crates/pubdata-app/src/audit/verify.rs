@@ -57,7 +57,15 @@ fn hash_from_b64(s: &str) -> Option<Hash> {
 }
 
 struct Checker {
+    /// Keys the checker trusts: given, or learned from a checkpoint that a trusted key and
+    /// the learned one both signed (a key rotation).
     keys: Vec<VerifierKey>,
+    /// Keys the file names: candidates for learning.
+    file_keys: Vec<VerifierKey>,
+    /// Signed by no trusted key yet: verified again once all keys are learned.
+    pending: Vec<(String, String)>,
+    /// Notes with more than one signature: where rotations are vouched for.
+    multi_signed: Vec<String>,
     origin: String,
     frontier: Frontier,
     /// The largest checkpoint size so far that the rebuilt tree reproduced.
@@ -66,6 +74,9 @@ struct Checker {
     /// each reported.
     later_mismatches: u64,
     checked: u64,
+    /// Which indexes the file held (a bit each), and one past the largest.
+    seen: Vec<u64>,
+    next_index: u64,
     old: Option<Checkpoint>,
     extends_old: Option<u64>,
     problems: Vec<LogProblem>,
@@ -76,9 +87,21 @@ impl Checker {
         self.problems.push(LogProblem { index, message });
     }
 
-    /// Opens a signed checkpoint; a bad signature or another log's checkpoint is a problem.
+    /// Reads a signed checkpoint. Its signature is checked now if a trusted key made it, or at
+    /// the end, once rotations have taught the keys that came before (`pending`). A bad
+    /// signature or another log's checkpoint is a problem.
     fn open(&mut self, note_text: &str, what: &str) -> Option<Checkpoint> {
-        match note::open_checkpoint(note_text, &self.keys) {
+        let parsed = match note::open_checkpoint(note_text, &self.keys) {
+            Err(note::NoteError::UnknownKey) => {
+                self.pending.push((what.to_owned(), note_text.to_owned()));
+                note::split(note_text).and_then(|(text, _)| Checkpoint::parse_body(&text))
+            }
+            other => other,
+        };
+        if note::split(note_text).is_ok_and(|(_, sigs)| sigs.len() > 1) {
+            self.multi_signed.push(note_text.to_owned());
+        }
+        match parsed {
             Ok(c) if c.origin == self.origin => Some(c),
             Ok(c) => {
                 self.problem(
@@ -103,6 +126,10 @@ impl Checker {
         };
         let size = self.frontier.size();
         if c.size != size {
+            if !self.problems.is_empty() {
+                // Entries already reported missing or moved shift every checkpoint after them.
+                return;
+            }
             self.problem(
                 Some(size),
                 format!(
@@ -138,37 +165,39 @@ impl Checker {
         false
     }
 
-    fn check_entry(&mut self, index: u64, leaf_hash: Option<&str>, bytes: &str) {
+    fn check_entry(&mut self, index: u64, leaf_hash: Option<&str>, bytes: Option<&str>) {
         let position = self.frontier.size();
+        let stored = leaf_hash.and_then(hash_from_b64);
+        let Some(bytes) = bytes else {
+            // The export found the leaf but no entry: the row was deleted.
+            self.problem(
+                Some(position),
+                format!(
+                    "entry {position} was removed from the database (the tree still holds its leaf)"
+                ),
+            );
+            self.see(index, position);
+            self.push(stored.unwrap_or_default());
+            return;
+        };
         let Ok(bytes) = B64.decode(bytes) else {
             self.problem(Some(position), "the entry's bytes are not base64".into());
-            self.frontier.push(merkle::leaf_hash(b""), &mut Vec::new());
+            self.push(merkle::leaf_hash(b""));
             return;
         };
         let computed = merkle::leaf_hash(&bytes);
         match CanonicalEntry::parse(&bytes) {
-            Ok(e) if e.index > position => self.problem(
-                Some(position),
-                format!(
-                    "entries {position}..{} are missing: the next entry in the file is {}",
-                    e.index, e.index
-                ),
-            ),
-            Ok(e) if e.index < position => self.problem(
-                Some(position),
-                format!(
-                    "the entry in place {position} is entry {}: entries were reordered or duplicated",
-                    e.index
-                ),
-            ),
-            Ok(_) if index != position => self.problem(
-                Some(position),
-                format!("the line says index {index} but holds entry {position}"),
-            ),
-            Ok(_) => {}
+            Ok(e) => {
+                if index != e.index {
+                    self.problem(
+                        Some(position),
+                        format!("the line says index {index} but holds entry {}", e.index),
+                    );
+                }
+                self.see(e.index, position);
+            }
             Err(e) => self.problem(Some(position), format!("the entry is unreadable: {e}")),
         }
-        let stored = leaf_hash.and_then(hash_from_b64);
         if let Some(stored) = stored
             && stored != computed
         {
@@ -183,12 +212,98 @@ impl Checker {
         // The tree is rebuilt from the stored leaf when there is one, so that a changed entry
         // is reported once, here, by its index; if the stored leaves were rewritten as well,
         // the signed checkpoints no longer match and say so.
-        self.frontier
-            .push(stored.unwrap_or(computed), &mut Vec::new());
+        self.push(stored.unwrap_or(computed));
+    }
+
+    /// Notes that entry `index` stands in place `position`: a repeat or a step back is a
+    /// problem now; what never appears is reported at the end as missing.
+    fn see(&mut self, index: u64, position: u64) {
+        let (word, bit) = ((index / 64) as usize, index % 64);
+        if self.seen.len() <= word {
+            self.seen.resize(word + 1, 0);
+        }
+        if self.seen[word] & (1 << bit) != 0 {
+            self.problem(
+                Some(position),
+                format!("entry {index} appears twice (again in place {position})"),
+            );
+        } else if self.next_index > index {
+            self.problem(
+                Some(index),
+                format!(
+                    "entry {index} stands after entry {}: entries were reordered",
+                    self.next_index - 1
+                ),
+            );
+        }
+        self.seen[word] |= 1 << bit;
+        self.next_index = self.next_index.max(index + 1);
+    }
+
+    /// Indexes below `end` that no line held, as ranges.
+    fn missing(&self, end: u64) -> Vec<(u64, u64)> {
+        let mut ranges: Vec<(u64, u64)> = vec![];
+        for i in 0..end {
+            let seen = self
+                .seen
+                .get((i / 64) as usize)
+                .is_some_and(|w| w & (1 << (i % 64)) != 0);
+            if seen {
+                continue;
+            }
+            match ranges.last_mut() {
+                Some((_, e)) if *e == i => *e = i + 1,
+                _ => ranges.push((i, i + 1)),
+            }
+        }
+        ranges
+    }
+
+    fn push(&mut self, leaf: Hash) {
+        self.frontier.push(leaf, &mut Vec::new());
         if let Some(old) = self.old.clone()
             && old.size == self.frontier.size()
         {
             self.check_old(&old);
+        }
+    }
+
+    /// Learns the keys of the file that a trusted key vouched for, then checks the pending
+    /// signatures with them.
+    fn finish_signatures(&mut self) {
+        loop {
+            let learned: Vec<VerifierKey> = self
+                .file_keys
+                .iter()
+                .filter(|k| !self.keys.contains(k))
+                .filter(|k| {
+                    self.multi_signed.iter().any(|n| {
+                        note::open(n, &self.keys).is_ok()
+                            && note::open(n, std::slice::from_ref(*k)).is_ok()
+                    })
+                })
+                .cloned()
+                .collect();
+            if learned.is_empty() {
+                break;
+            }
+            self.keys.extend(learned);
+        }
+        for (what, n) in std::mem::take(&mut self.pending) {
+            if let Err(e) = note::open(&n, &self.keys) {
+                let size = note::split(&n)
+                    .ok()
+                    .and_then(|(t, _)| Checkpoint::parse_body(&t).ok())
+                    .map(|c| c.size);
+                self.problem(
+                    size,
+                    format!(
+                        "{what} (size {}) does not verify: {e} — no trusted key signed it, nor a \
+                         key that a trusted key vouched for at a rotation",
+                        size.map(|s| s.to_string()).unwrap_or_else(|| "?".into())
+                    ),
+                );
+            }
         }
     }
 
@@ -224,21 +339,23 @@ pub fn verify_export(input: impl BufRead, opts: &VerifyOptions) -> Result<Verify
         ));
     }
     let keys_from_file = opts.keys.is_none();
-    let keys = match &opts.keys {
-        Some(k) => k.clone(),
-        None => header
-            .keys
-            .iter()
-            .map(|k| VerifierKey::parse(k).map_err(|e| format!("a key in the file: {e}")))
-            .collect::<Result<Vec<_>, _>>()?,
-    };
+    let file_keys = header
+        .keys
+        .iter()
+        .map(|k| VerifierKey::parse(k).map_err(|e| format!("a key in the file: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut c = Checker {
-        keys,
+        keys: opts.keys.clone().unwrap_or_else(|| file_keys.clone()),
+        file_keys,
+        pending: vec![],
+        multi_signed: vec![],
         origin: header.origin.clone(),
         frontier: Frontier::empty(),
         last_good: 0,
         later_mismatches: 0,
         checked: 0,
+        seen: vec![],
+        next_index: 0,
         old: None,
         extends_old: None,
         problems: vec![],
@@ -280,7 +397,7 @@ pub fn verify_export(input: impl BufRead, opts: &VerifyOptions) -> Result<Verify
                 index,
                 leaf_hash,
                 bytes,
-            }) => c.check_entry(index, leaf_hash.as_deref(), &bytes),
+            }) => c.check_entry(index, leaf_hash.as_deref(), bytes.as_deref()),
             Err(e) => {
                 let at = c.frontier.size();
                 c.problem(Some(at), format!("line {} is unreadable: {e}", n + 2));
@@ -288,6 +405,16 @@ pub fn verify_export(input: impl BufRead, opts: &VerifyOptions) -> Result<Verify
         }
     }
     let entries = c.frontier.size();
+    for (from, to) in c.missing(header.tree_size.max(c.next_index)) {
+        c.problem(
+            Some(from),
+            if to == from + 1 {
+                format!("entry {from} is missing from the file")
+            } else {
+                format!("entries {from}..{to} are missing from the file")
+            },
+        );
+    }
     if entries != header.tree_size {
         c.problem(
             Some(entries.min(header.tree_size)),
@@ -305,6 +432,7 @@ pub fn verify_export(input: impl BufRead, opts: &VerifyOptions) -> Result<Verify
         c.checked += 1;
         c.compare_root(h, "the export's checkpoint of size");
     }
+    c.finish_signatures();
     if c.later_mismatches > 1 {
         let more = c.later_mismatches - 1;
         c.problem(
