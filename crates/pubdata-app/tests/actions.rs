@@ -1565,3 +1565,131 @@ async fn after_a_lockout_has_run_out_the_count_of_failures_starts_afresh() {
             .unwrap_or_else(|e| panic!("{b}: {e:?}"));
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The audit log's tree, checkpoints, proofs and export, on both backends
+// ---------------------------------------------------------------------------------------
+
+/// Runs one statement on the store's pool, as someone with database access would.
+async fn run_sql(app: &App, sql: &str) {
+    match app.db() {
+        Db::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(p)
+            .await
+            .map(|_| ()),
+        Db::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(p)
+            .await
+            .map(|_| ()),
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+fn verify_bytes(export: &[u8]) -> pubdata_app::audit::VerifyReport {
+    pubdata_app::audit::verify_export(export, &Default::default()).expect("an export")
+}
+
+#[tokio::test]
+async fn concurrent_actions_build_one_tree_whose_proofs_checkpoints_and_export_all_verify() {
+    use pubdata_app::audit;
+    use pubdata_core::merkle;
+    for t in apps().await {
+        let (app, b) = (&t.app, t.backend);
+        let first = audit::latest_checkpoint(app).await.unwrap();
+        // Allowed and refused actions, many at once.
+        let mut tasks = vec![];
+        for n in 0..12 {
+            let app = app.clone();
+            tasks.push(tokio::spawn(async move {
+                let input = org_input(&format!("并发单位{n}"), &uscc(100 + n));
+                let who = if n % 3 == 0 { anonymous() } else { operator() };
+                orgs::create_org(&app, &who, input).await.is_ok()
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let head = audit::create_checkpoint(app, &operator()).await.unwrap();
+        assert!(head.tree_size > first.tree_size + 12, "{b}");
+
+        // Every entry proves into the signed head; the first head is a prefix of it.
+        for i in (0..head.tree_size).step_by(3) {
+            let p = audit::inclusion_proof(app, i, Some(head.tree_size))
+                .await
+                .unwrap();
+            let bytes = audit::entries::list_audit_entries(app, &operator(), i, Some(i + 1))
+                .await
+                .unwrap()
+                .items[0]
+                .bytes
+                .clone();
+            assert_eq!(p.leaf_hash, merkle::leaf_hash(&bytes), "{b}: leaf {i}");
+            merkle::verify_inclusion(
+                i,
+                head.tree_size,
+                &p.leaf_hash,
+                &p.audit_path,
+                &head.root_hash,
+            )
+            .unwrap_or_else(|e| panic!("{b}: entry {i}: {e}"));
+        }
+        let c = audit::consistency_proof(app, first.tree_size, head.tree_size)
+            .await
+            .unwrap();
+        merkle::verify_consistency(
+            first.tree_size,
+            head.tree_size,
+            &first.root_hash,
+            &head.root_hash,
+            &c.consistency_path,
+        )
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+
+        // The export verifies; a hand-made change is found by its index, and the platform
+        // goes on signing over its untouched tree.
+        let mut out = vec![];
+        audit::export_audit_log(app, &operator(), &mut out)
+            .await
+            .unwrap();
+        let report = verify_bytes(&out);
+        assert!(report.is_ok(), "{b}: {:?}", report.problems);
+        run_sql(
+            app,
+            "UPDATE audit_entries SET actor_username = 'mallory' WHERE seq = 2",
+        )
+        .await;
+        let mut out = vec![];
+        audit::export_audit_log(app, &operator(), &mut out)
+            .await
+            .unwrap();
+        let report = verify_bytes(&out);
+        assert_eq!(
+            report.problems.iter().map(|p| p.index).collect::<Vec<_>>(),
+            vec![Some(2)],
+            "{b}: {:?}",
+            report.problems
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_platform_refuses_to_sign_over_a_rewritten_tree() {
+    use pubdata_app::audit;
+    for t in apps().await {
+        let (app, b) = (&t.app, t.backend);
+        create_org(app, "改写测试单位", 300).await;
+        audit::create_checkpoint(app, &operator()).await.unwrap();
+        // Someone rewrites a leaf and every stored node above it, as a careful forger would.
+        run_sql(
+            app,
+            "UPDATE audit_nodes SET hash = (SELECT hash FROM audit_nodes WHERE level = 0 AND idx = 0)
+             WHERE (level = 0 AND idx = 1) OR (level > 0 AND idx = 0)",
+        )
+        .await;
+        create_org(app, "改写之后", 301).await;
+        let e = audit::sign_if_grown(app)
+            .await
+            .expect_err("no signature over a rewritten log");
+        assert!(e.to_string().contains("refusing to sign"), "{b}: {e}");
+    }
+}
