@@ -1645,6 +1645,25 @@ async fn concurrent_actions_build_one_tree_whose_proofs_checkpoints_and_export_a
         )
         .unwrap_or_else(|e| panic!("{b}: {e}"));
 
+        // The entry view proves against the signed note, not against a stored copy of its root.
+        let d = audit::get_audit_entry(app, &operator(), 1).await.unwrap();
+        assert!(d.verified, "{b}");
+        run_sql(
+            app,
+            "UPDATE audit_checkpoints SET note = replace(note, '—', '-')",
+        )
+        .await;
+        let d = audit::get_audit_entry(app, &operator(), 1).await.unwrap();
+        assert!(
+            !d.verified,
+            "{b}: a note whose signature is broken proves nothing"
+        );
+        run_sql(
+            app,
+            "UPDATE audit_checkpoints SET note = replace(note, '- ', '— ')",
+        )
+        .await;
+
         // The export verifies; a hand-made change is found by its index, and the platform
         // goes on signing over its untouched tree.
         let mut out = vec![];

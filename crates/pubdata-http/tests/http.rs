@@ -688,3 +688,166 @@ async fn the_home_page_in_a_real_browser_is_chinese_after_sign_in() {
     )
     .await;
 }
+
+// ---------------------------------------------------------------------------------------
+// The audit view's pages (/audit, /audit/{index}); added with those pages. The browser part
+// is in `browser::audits_the_log_in_the_audit_view`.
+// ---------------------------------------------------------------------------------------
+
+/// A page session for a demo user, made by the sign-in action itself: the `Cookie` header
+/// and the session's CSRF token.
+async fn page_session(s: &Server, username: &str) -> (String, String) {
+    let app = App::open(Config::sqlite_in(&s.dir)).await.unwrap();
+    let actor = Actor::anonymous(pubdata_app::Channel::Web, "test");
+    let start = pubdata_app::auth::session::sign_in(
+        &app,
+        &actor,
+        username,
+        pubdata_app::demo::DEMO_PASSWORD,
+    )
+    .await
+    .unwrap();
+    (
+        format!("pubdata_session={}", start.cookie_token),
+        start.csrf_token,
+    )
+}
+
+impl Server {
+    async fn page(&self, path: &str, cookie: &str) -> (StatusCode, String) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    async fn form(&self, path: &str, cookie: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .header("cookie", cookie)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let to = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (status, to.unwrap_or(r.text().await.unwrap()))
+    }
+}
+
+#[tokio::test]
+async fn the_audit_view_is_for_auditors_and_the_authority_and_shows_bad_input_at_its_field() {
+    let s = spawn().await;
+    // Not signed in: to sign-in, remembering the page.
+    let r = s.client.get(s.url("/audit")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/signin?next=%2Faudit");
+
+    // A steward has no audit view: no link, and the pages answer 403.
+    let (steward, _) = page_session(&s, "bigdata_steward").await;
+    let (_, home) = s.page("/", &steward).await;
+    assert!(!home.contains(r#"href="/audit""#));
+    for path in ["/audit", "/audit/0"] {
+        let (status, body) = s.page(path, &steward).await;
+        assert_eq!(status, 403, "{path}");
+        assert!(body.contains("role_required"), "{path}: {body}");
+    }
+
+    // The auditor: the link, the page, an entry; a bad date is a 422 with its message.
+    let (auditor, auditor_csrf) = page_session(&s, "auditor").await;
+    let (status, body) = s.page("/audit", &auditor).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(r#"href="/audit""#) && body.contains("最新签名树头"));
+    assert!(
+        !body.contains(r#"action="/audit/checkpoint""#),
+        "an auditor sees the admin forms"
+    );
+    let (status, body) = s
+        .page("/audit?from=2026-02-30&action=sign_in", &auditor)
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains(r#"id="from-error""#) && body.contains("YYYY-MM-DD"));
+    let (status, body) = s.page("/audit/0", &auditor).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(r#"id="verdict""#), "{body}");
+    assert_eq!(s.page("/audit/x", &auditor).await.0, 404);
+    assert_eq!(s.page("/audit/999999", &auditor).await.0, 404);
+    // …and may not sign or rotate.
+    let (status, _) = s
+        .form("/audit/checkpoint", &auditor, &[("csrf", &auditor_csrf)])
+        .await;
+    assert_eq!(status, 403);
+
+    // The authority: a form without its CSRF token does nothing; rotation wants a tick.
+    let (admin, csrf) = page_session(&s, "admin").await;
+    assert_eq!(s.form("/audit/checkpoint", &admin, &[]).await.0, 403);
+    let (status, to) = s
+        .form("/audit/checkpoint", &admin, &[("csrf", &csrf)])
+        .await;
+    assert_eq!(
+        (status.as_u16(), to.as_str()),
+        (303, "/audit?notice=checkpoint_signed")
+    );
+    // Signed from an entry's page, it goes back to the entry, now proven.
+    let (_, to) = s
+        .form(
+            "/audit/checkpoint",
+            &admin,
+            &[("csrf", &csrf), ("back", "3")],
+        )
+        .await;
+    assert_eq!(to, "/audit/3?notice=checkpoint_signed");
+    let (_, body) = s.page(&to, &admin).await;
+    assert!(body.contains("已验证：本条目包含在第"), "{body}");
+    assert!(body.contains("已签发新的树头"));
+    let (_, key_before) = s.get_public("/api/v1/audit/public-key").await;
+    let (status, body) = s
+        .form("/audit/rotate-key", &admin, &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("请勾选确认后再轮换签名密钥"));
+    assert_eq!(s.get_public("/api/v1/audit/public-key").await.1, key_before);
+    let (status, to) = s
+        .form(
+            "/audit/rotate-key",
+            &admin,
+            &[("csrf", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), to.as_str()),
+        (303, "/audit?notice=key_rotated")
+    );
+    let (_, key_after) = s.get_public("/api/v1/audit/public-key").await;
+    assert_ne!(key_after, key_before);
+    let (_, body) = s.page("/audit?notice=key_rotated", &admin).await;
+    assert!(body.contains(key_after.trim()) && body.contains(key_before.trim()));
+}
+
+#[tokio::test]
+async fn the_audit_view_in_a_real_browser() {
+    let required = std::env::var("PUBDATA_TEST_BROWSER").as_deref() == Ok("required");
+    if !browser::browser_available() {
+        assert!(
+            !required,
+            "PUBDATA_TEST_BROWSER=required but chromium/chromedriver are missing"
+        );
+        eprintln!("skipping: chromium and chromedriver are not installed (.ci/run installs them)");
+        return;
+    }
+    let s = spawn().await;
+    browser::audits_the_log_in_the_audit_view(
+        &s.base,
+        pubdata_app::demo::DEMO_PASSWORD,
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+    )
+    .await;
+}

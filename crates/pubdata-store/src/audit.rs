@@ -100,6 +100,12 @@ pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<u64> {
 
 /// Appends `entries` in order, with their tree nodes, and returns their indexes.
 pub async fn append_batch(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Range<u64>> {
+    if let Tx::Sqlite(t) = tx {
+        // The hot path: sqlx hops to its worker thread for every statement; here the
+        // statements run on the same connection, in the same transaction, directly.
+        let mut handle = t.lock_handle().await?;
+        return direct::with_connection(&mut handle, |c| direct::append(c, entries));
+    }
     lock(tx).await?;
     let start = size(tx).await?;
     if entries.is_empty() {
@@ -116,6 +122,95 @@ pub async fn append_batch(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Range<u
     insert_entries(tx, "audit_entries", &rows).await?;
     insert_nodes(tx, &nodes).await?;
     Ok(start..start + entries.len() as u64)
+}
+
+/// The SQLite append through rusqlite on sqlx's own connection (they share libsqlite3-sys).
+mod direct {
+    use super::*;
+    use rusqlite::Connection;
+    use sqlx::sqlite::LockedSqliteHandle;
+
+    /// Runs `work` on the connection behind `handle`, inside whatever transaction it is in.
+    pub(super) fn with_connection<T>(
+        handle: &mut LockedSqliteHandle<'_>,
+        work: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        // SAFETY: while the handle is locked, sqlx's worker makes no call on this connection;
+        // `from_handle` borrows the connection and does not close it when dropped.
+        let conn = unsafe { Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
+        let result = work(&conn);
+        drop(conn);
+        result
+    }
+
+    pub(super) fn append(c: &Connection, entries: &[AuditEntry]) -> Result<Range<u64>> {
+        let start = c.query_row(
+            "SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_entries",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64;
+        let mut get = c.prepare("SELECT hash FROM audit_nodes WHERE level = ?1 AND idx = ?2")?;
+        let mut hashes = vec![];
+        for id in merkle::frontier(start) {
+            let h: Vec<u8> = get
+                .query_row((id.level as i64, id.index as i64), |r| r.get(0))
+                .map_err(|e| StoreError::Corrupt(format!("audit tree node {id}: {e}")))?;
+            hashes.push(
+                h.try_into().map_err(|_| {
+                    StoreError::Corrupt(format!("audit tree node {id}: not 32 bytes"))
+                })?,
+            );
+        }
+        let mut tree =
+            Frontier::new(start, hashes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut node =
+            c.prepare("INSERT INTO audit_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")?;
+        let mut nodes = Vec::with_capacity(64);
+        let rows: Vec<CanonicalEntry> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| e.canonical(start + i as u64))
+            .collect();
+        insert(c, "audit_entries", &rows, |r| {
+            tree.push(merkle::leaf_hash(&r.to_bytes()), &mut nodes);
+            for (id, hash) in nodes.drain(..) {
+                node.execute((id.level as i64, id.index as i64, &hash[..]))?;
+            }
+            Ok(())
+        })?;
+        Ok(start..start + entries.len() as u64)
+    }
+
+    /// Inserts `rows` into `table` (of the entries' columns), calling `each` after each row.
+    pub(super) fn insert(
+        c: &Connection,
+        table: &str,
+        rows: &[CanonicalEntry],
+        mut each: impl FnMut(&CanonicalEntry) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = c.prepare(&format!(
+            "INSERT INTO {table} ({ENTRY_COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        ))?;
+        for r in rows {
+            stmt.execute(rusqlite::params![
+                r.index as i64,
+                r.at_ms,
+                r.actor_user_id,
+                r.actor_username,
+                r.actor_org_id,
+                r.channel,
+                r.action,
+                r.target,
+                r.decision,
+                r.reason,
+                r.purpose,
+                r.request_id,
+            ])?;
+            each(r)?;
+        }
+        Ok(())
+    }
 }
 
 /// Puts into the tree the entries that were logged before it existed (a database made by an
@@ -532,6 +627,12 @@ pub mod baseline {
             .enumerate()
             .map(|(i, e)| e.canonical(start + i as u64))
             .collect();
+        if let Tx::Sqlite(t) = tx {
+            let mut handle = t.lock_handle().await?;
+            return direct::with_connection(&mut handle, |c| {
+                direct::insert(c, TABLE, &rows, |_| Ok(()))
+            });
+        }
         insert_entries(tx, TABLE, &rows).await
     }
 }

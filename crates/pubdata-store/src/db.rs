@@ -19,6 +19,9 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 pub enum StoreError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// From the direct SQLite paths (rusqlite on sqlx's connection).
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]

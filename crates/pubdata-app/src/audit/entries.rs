@@ -8,7 +8,7 @@ use crate::platform::{Page, page_limit};
 use crate::{ActionError, App};
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 use pubdata_core::Actor;
-use pubdata_core::audit::{Action, CanonicalEntry, Decision, Target};
+use pubdata_core::audit::{Action, CanonicalEntry, Target};
 use pubdata_core::merkle::{self, Hash, NodeId};
 use pubdata_core::policy;
 use pubdata_store::audit::{self as store, AuditFilter, CheckpointRow};
@@ -217,7 +217,7 @@ pub struct EntryDetail {
     pub checkpoint: CheckpointRow,
     /// Empty when the entry came after the latest checkpoint.
     pub audit_path: Vec<Hash>,
-    /// The proof checks out against the checkpoint's root.
+    /// The proof checks out against the root in the checkpoint's signed note.
     pub verified: bool,
 }
 
@@ -248,7 +248,18 @@ pub async fn get_audit_entry(
             };
             needs.push(leaf);
             let found = store::nodes(&mut tx, &needs).await?;
+            let keys = store::keys(&mut tx).await?;
             a.commit(tx).await?;
+            // The root proved against is the one inside the signed note, checked with the
+            // log's keys — not the copy in the checkpoint's row.
+            let keys: Vec<_> = keys
+                .iter()
+                .filter_map(|k| pubdata_core::note::VerifierKey::parse(&k.verifier).ok())
+                .collect();
+            let signed_root = pubdata_core::note::open_checkpoint(&checkpoint.note, &keys)
+                .ok()
+                .filter(|c| c.size == checkpoint.tree_size)
+                .map(|c| c.root);
             let get = |id| found.get(&id).copied();
             let audit_path = if index < size {
                 merkle::inclusion_proof(index, size, get).unwrap_or_default()
@@ -256,14 +267,9 @@ pub async fn get_audit_entry(
                 vec![]
             };
             let verified = index < size
-                && merkle::verify_inclusion(
-                    index,
-                    size,
-                    &leaf_hash,
-                    &audit_path,
-                    &checkpoint.root_hash,
-                )
-                .is_ok();
+                && signed_root.is_some_and(|root| {
+                    merkle::verify_inclusion(index, size, &leaf_hash, &audit_path, &root).is_ok()
+                });
             Ok(EntryDetail {
                 stored_leaf_hash: get(leaf),
                 logged,
@@ -276,12 +282,4 @@ pub async fn get_audit_entry(
         .await,
     )
     .await
-}
-
-/// A typed view of a logged decision, for display.
-pub fn decision_of(e: &CanonicalEntry) -> Decision {
-    match e.reason.clone() {
-        Some(r) if e.decision == "deny" => Decision::Deny(r),
-        _ => Decision::Allow,
-    }
 }

@@ -51,6 +51,8 @@ table! {
     nav_users_view: "用户名录", "User directory";
     nav_tools: "工具", "Tools";
     nav_calendar: "工作日历", "Working-day calendar";
+    nav_supervision: "监督", "Supervision";
+    nav_audit: "审计日志", "Audit log";
     nav_account: "我的账户", "My account";
     nav_tokens: "API 令牌", "API tokens";
     nav_password: "修改密码", "Change password";
@@ -103,7 +105,8 @@ table! {
     member_text: "业务系统调用平台接口需要 API 令牌。令牌只显示一次，请妥善保管。", "Systems calling the platform's API need an API token. A token is shown only once: keep it safe.";
     member_tokens: "管理我的 API 令牌", "Manage my API tokens";
     auditor_box: "审计员", "Auditor";
-    auditor_text: "审计视图将随审计日志功能一同提供：所有操作（允许与拒绝）均已记入防篡改审计日志。", "The audit view comes with the audit log: every action, allowed or denied, is already recorded in the tamper-evident log.";
+    auditor_text: "平台上的每一次操作（无论允许还是拒绝）都记入防篡改审计日志。您可以按人员、单位、操作、对象和时间查询，并核验每条记录包含在已签名的树头中。", "Every action on the platform, allowed or denied, is recorded in the tamper-evident audit log. Search it by person, unit, action, target and time, and check that each entry is in a signed tree head.";
+    auditor_audit: "查看审计日志", "Open the audit log";
     auditor_users: "查看用户名录", "See the user directory";
     public_box: "公众用户", "Public user";
     public_text: "开放数据目录与开放申请功能建设中。", "The open-data catalog and requests are being built.";
@@ -182,6 +185,7 @@ table! {
     days_90: "90天", "90 days";
     days_365: "365天", "365 days";
     beijing_time: "时间为北京时间", "Times are Beijing time (UTC+8)";
+    beijing: "北京时间", "Beijing time";
     // password
     password_title: "修改密码", "Change password";
     password_lead: "修改成功后，您在所有设备上的登录都将失效，需要用新密码重新登录。", "After the change every session of yours ends; sign in again with the new password.";
@@ -208,6 +212,89 @@ table! {
     calc_days: "工作日数", "Working days";
     calc_button: "计算", "Calculate";
     calc_result_pre: "期限为", "The deadline is";
+    // audit log
+    audit_title: "审计日志", "Audit log";
+    audit_lead: "平台上的每一次操作，无论允许还是拒绝，都按发生顺序记入只可追加的审计日志（RFC 9162 默克尔树）。日志定期签发树头，任何篡改、删除或调换记录都会使核验失败。", "Every action on the platform, allowed or denied, is appended in order to an append-only log (an RFC 9162 Merkle tree). Tree heads are signed regularly: changing, removing or reordering any entry makes verification fail.";
+    checkpoint_title: "最新签名树头", "Latest signed tree head";
+    checkpoint_size: "树大小", "Tree size";
+    checkpoint_entries: "条", "entries";
+    checkpoint_root: "根哈希", "Root hash";
+    checkpoint_time: "签发时间", "Signed at";
+    checkpoint_note: "签名树头原文", "Signed note";
+    log_origin: "日志名称", "Log origin";
+    public_key: "验证公钥", "Verification key";
+    older_keys: "历史公钥", "Earlier keys";
+    key_retired: "停用于", "retired";
+    key_created: "启用于", "from";
+    verify_title: "如何独立核验", "How anyone can verify";
+    verify_1: "获取签名树头并用验证公钥核对签名（无需登录）：", "Fetch the signed tree head and check its signature with the verification key (no sign-in needed):";
+    verify_2: "核验某条记录包含在树中：用规范字节计算叶哈希，按审计路径重算根哈希，与树头中的根哈希比对：", "Check that an entry is in the tree: hash its canonical bytes into the leaf hash, recompute the root along the audit path, and compare it with the tree head's root:";
+    verify_3: "证明日志只增不改：保存旧树头，日后用一致性证明核对新树头：", "Prove the log only grew: keep an old tree head and check a later one against it with a consistency proof:";
+    verify_4: "离线核验整份日志：导出后运行", "Verify the whole log offline: export it and run";
+    sign_now: "立即签发树头", "Sign a tree head now";
+    sign_now_note: "日志增长时系统会定期自动签发；需要立即固定当前状态（如检查前）时可手动签发。", "The platform signs regularly while the log grows; sign now to fix the current state (before an inspection, say).";
+    rotate_key: "轮换签名密钥", "Rotate the signing key";
+    rotate_key_note: "轮换后，新树头由新密钥签名；轮换时签发的树头同时由新旧两把密钥签名，持有旧公钥的核验方可据此确认新公钥。旧公钥仍会公布，用于核验历史树头。请事先通知依赖本平台公钥的外部核验方。", "After rotation new tree heads are signed with the new key; the head signed at rotation carries both signatures, so whoever trusts the old key can learn the new one. The old key stays published for older heads. Tell the outside verifiers who rely on the key first.";
+    rotate_key_confirm: "我已了解上述影响，确认轮换签名密钥", "I understand, rotate the signing key";
+    rotate_key_unconfirmed: "请勾选确认后再轮换签名密钥", "Tick the confirmation to rotate the key";
+    audit_search: "查询条件", "Search";
+    audit_actor: "操作人", "Actor";
+    audit_actor_hint: "用户名", "Username";
+    audit_action: "操作", "Action";
+    audit_target: "对象", "Target";
+    audit_target_hint: "类型/编号，如 org/", "kind/id, e.g. org/";
+    audit_decision: "结果", "Decision";
+    audit_from: "起始日期", "From";
+    audit_to: "截止日期", "To";
+    audit_dates_hint: "日期按北京时间，含起止当日；对象写作“类型/编号”，只写“org/”即查所有以单位为对象的记录。", "Dates are Beijing days, both inclusive. A target is kind/id; \"org/\" alone finds every entry about a unit.";
+    any_action: "全部操作", "Any action";
+    any_decision: "全部", "Any";
+    allowed: "允许", "Allowed";
+    denied: "拒绝", "Denied";
+    search: "查询", "Search";
+    reset: "重置", "Reset";
+    audit_index: "序号", "Index";
+    audit_time: "时间", "Time";
+    audit_channel: "渠道", "Channel";
+    audit_request: "请求编号", "Request id";
+    audit_results: "审计记录", "Entries";
+    audit_newest_first: "按时间倒序，每页 50 条", "newest first, 50 a page";
+    audit_none: "没有符合条件的审计记录", "No entries match";
+    audit_only_actor: "只看此人的记录", "Only this person's entries";
+    audit_only_unit: "只看此单位的记录", "Only this unit's entries";
+    audit_only_target: "只看此对象的记录", "Only this target's entries";
+    audit_entry_title: "审计条目", "Audit entry";
+    audit_fields: "记录内容", "The entry";
+    audit_user_id: "用户 ID", "User id";
+    audit_unit_id: "单位 ID", "Unit id";
+    audit_purpose: "用途", "Purpose";
+    audit_reason: "拒绝原因", "Reason";
+    audit_version: "规范格式版本", "Canonical form version";
+    canonical_bytes: "规范字节", "Canonical bytes";
+    canonical_bytes_note: "以下字节即记入默克尔树的内容（UTF-8 紧凑 JSON，键的顺序固定）；叶哈希 = SHA-256(0x00 ‖ 这些字节)。", "These bytes are what the Merkle tree holds (compact UTF-8 JSON, keys in a fixed order); leaf hash = SHA-256(0x00 ‖ these bytes).";
+    leaf_hash: "叶哈希（按当前内容计算）", "Leaf hash (computed now)";
+    stored_leaf_hash: "叶哈希（写入时存入树中）", "Leaf hash (stored in the tree when appended)";
+    inclusion_title: "包含证明", "Inclusion proof";
+    inclusion_note: "自叶哈希起，依次与审计路径中的哈希合并（SHA-256(0x01 ‖ 左 ‖ 右)），最终应得到树头的根哈希。", "Starting from the leaf hash, combine with each hash of the audit path in turn (SHA-256(0x01 ‖ left ‖ right)); the result must be the tree head's root hash.";
+    audit_path: "审计路径", "Audit path";
+    audit_path_empty: "（空：树中只有这一条记录）", "(empty: the tree holds only this entry)";
+    verdict_verified: "已验证：本条目包含在第 {n} 号树头中", "Verified: this entry is in tree head {n}";
+    verdict_verified_note: "树头以所含条目数编号。由叶哈希沿审计路径重算出的根哈希，与签名树头中的根哈希一致。", "Tree heads are numbered by the entries they hold. The root recomputed from the leaf hash along the audit path equals the signed root.";
+    verdict_pending: "尚未纳入已签发的树头，将在下一次签发时纳入", "Not yet in a signed tree head; the next one will include it";
+    verdict_pending_note: "最新的第 {n} 号树头包含序号小于 {n} 的记录；日志增长时系统会定期签发新树头。", "The latest tree head, {n}, holds the entries with an index below {n}; the platform signs a new one regularly while the log grows.";
+    verdict_failed: "核验失败：按审计路径重算的根哈希与签名树头不符", "Verification failed: the root recomputed along the audit path differs from the signed root";
+    verdict_tampered: "警告：本条目当前内容的叶哈希与写入日志时存入树中的叶哈希不一致，记录可能已被篡改", "Warning: the leaf hash of this entry as it reads now differs from the one stored in the tree when it was appended; the entry may have been altered";
+    verdict_no_leaf: "警告：树中没有本条目的叶哈希", "Warning: the tree holds no leaf hash for this entry";
+    verdict_report: "请立即报告平台管理员，并保留本页请求编号。", "Report this to the platform administrator at once, with this page's request id.";
+    raw_json: "原始 JSON", "Raw JSON";
+    proof_json: "包含证明 JSON", "Inclusion proof JSON";
+    check_yourself: "自行核验本条", "Check this entry yourself";
+    check_yourself_note: "保存签名树头原文、包含证明和本条 JSON 后，用平台命令行离线核验（不连接数据库）：", "Save the signed note, the inclusion proof and this entry's JSON, then check offline with the platform's command line (it opens no database):";
+    prev_entry: "上一条", "Previous";
+    next_entry: "下一条", "Next";
+    back_to_log: "返回审计日志", "Back to the audit log";
+    system_actor: "系统", "System";
+    anonymous_actor: "匿名", "Anonymous";
     // errors
     error_title: "出错了", "Something went wrong";
     error_code: "错误代码", "Error code";
@@ -248,6 +335,30 @@ pub fn sector_label(s: Sector, lang: Lang) -> &'static str {
     match lang {
         Lang::Zh => s.label_zh(),
         Lang::En => s.label_en(),
+    }
+}
+
+pub fn channel_label(channel: &str, lang: Lang) -> &str {
+    match (lang, channel) {
+        (Lang::Zh, "web") => "网页",
+        (Lang::Zh, "api") => "接口",
+        (Lang::Zh, "cli") => "命令行",
+        (Lang::Zh, "system") => "系统",
+        (Lang::En, "web") => "Web",
+        (Lang::En, "api") => "API",
+        (Lang::En, "cli") => "CLI",
+        (Lang::En, "system") => "System",
+        // A channel this build does not know (a newer version wrote it): as logged.
+        (_, other) => other,
+    }
+}
+
+/// An action's label: the Chinese one from `pubdata-core`; in English its name as logged
+/// (`sign_in`), which is also what the API shows. An unknown action shows as logged.
+pub fn action_label(action: &str, lang: Lang) -> &str {
+    match (lang, pubdata_core::audit::Action::parse(action)) {
+        (Lang::Zh, Some(a)) => a.label_zh(),
+        _ => action,
     }
 }
 
@@ -313,6 +424,11 @@ pub fn notice(code: &str, lang: Lang) -> Option<&'static str> {
         "user_disabled" => ("账号已停用", "The account was disabled"),
         "user_enabled" => ("账号已启用", "The account was enabled"),
         "token_revoked" => ("令牌已吊销", "The token was revoked"),
+        "checkpoint_signed" => ("已签发新的树头", "A new tree head was signed"),
+        "key_rotated" => (
+            "签名密钥已轮换，新的验证公钥见下方",
+            "The signing key was rotated; the new verification key is below",
+        ),
         "day_saved" => ("日历已更新", "The calendar was updated"),
         "day_deleted" => (
             "已从日历中删除该日期",

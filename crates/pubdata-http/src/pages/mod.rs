@@ -12,6 +12,7 @@
 //! (`?notice=…`); a refused POST re-renders the form with what was typed and the messages,
 //! with the status of the error (422 invalid, 403 forbidden, 404, 409 conflict).
 
+mod audit;
 mod auth;
 mod calendar;
 mod home;
@@ -57,6 +58,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/enable", post(users::enable))
         .route("/tokens", get(tokens::page).post(tokens::create))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/audit", get(audit::list))
+        .route("/audit/checkpoint", post(audit::sign_checkpoint))
+        .route("/audit/rotate-key", post(audit::rotate_key))
+        .route("/audit/{index}", get(audit::show))
         .route("/calendar", get(calendar::page))
         .route("/calendar/days", post(calendar::set_day))
         .route("/calendar/days/{date}/delete", post(calendar::delete_day))
@@ -160,6 +165,13 @@ impl Chrome {
             nav.push(NavGroup {
                 title: t.nav_admin,
                 items,
+            });
+        }
+        // The same roles the audit view's action admits (`policy::view_audit_log`).
+        if is_admin(a) || a.has_role(Role::Auditor) {
+            nav.push(NavGroup {
+                title: t.nav_supervision,
+                items: vec![item("/audit", t.nav_audit, "audit")],
             });
         }
         nav.push(NavGroup {

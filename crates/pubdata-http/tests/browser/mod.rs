@@ -257,3 +257,273 @@ pub async fn signs_in_and_sees_the_chinese_home_page(
         panic!("browser test: {e}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The audit view (/audit), as an auditor and as the authority use it
+// ---------------------------------------------------------------------------------------
+
+fn cmd(what: &'static str) -> impl Fn(fantoccini::error::CmdError) -> String {
+    move |e| format!("{what}: {e}")
+}
+
+/// The text of the first element matching `css`.
+async fn text_of(c: &Client, css: &str) -> Result<String, String> {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("find {css}: {e}"))?
+        .text()
+        .await
+        .map_err(|e| format!("text of {css}: {e}"))
+}
+
+/// Signs in through the form and waits for the home page.
+async fn sign_in(c: &Client, base: &str, username: &str, password: &str) -> Outcome {
+    c.goto(&format!("{base}/signin"))
+        .await
+        .map_err(cmd("open /signin"))?;
+    wait_for_title(c, "登录").await?;
+    for (css, value) in [("#username", username), ("#password", password)] {
+        c.find(Locator::Css(css))
+            .await
+            .map_err(cmd("sign-in field"))?
+            .send_keys(value)
+            .await
+            .map_err(cmd("type"))?;
+    }
+    c.find(Locator::Css("#signin"))
+        .await
+        .map_err(cmd("sign-in button"))?
+        .click()
+        .await
+        .map_err(cmd("click sign in"))?;
+    wait_for_title(c, HOME_TITLE_PART).await.map(|_| ())
+}
+
+/// A screenshot of the whole page (the window made tall enough), checked to be a real PNG.
+async fn full_screenshot(c: &Client, path: &Path) -> Outcome {
+    let height = c
+        .execute("return document.documentElement.scrollHeight", Vec::new())
+        .await
+        .map_err(cmd("page height"))?
+        .as_u64()
+        .unwrap_or(900)
+        .clamp(600, 4000) as u32;
+    c.set_window_size(1280, height + 140)
+        .await
+        .map_err(cmd("window size"))?;
+    let png = c.screenshot().await.map_err(cmd("screenshot"))?;
+    c.set_window_size(1280, 900)
+        .await
+        .map_err(cmd("window size"))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, &png).map_err(|e| format!("write {}: {e}", path.display()))?;
+    check(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 5 * 1024,
+        || format!("the screenshot {} is not a real PNG", path.display()),
+    )
+}
+
+/// Waits until the browser's address contains `part` (a form was sent and answered).
+async fn wait_for_url(c: &Client, part: &str) -> Outcome {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = c.current_url().await.map_err(cmd("url"))?;
+        if url.as_str().contains(part) {
+            return Ok(());
+        }
+        check(Instant::now() < deadline, || {
+            format!("after 15 s the browser is at {url}, not at an address with {part:?}")
+        })?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The number in `#tree-size` of the audit page.
+async fn tree_size(c: &Client) -> Result<u64, String> {
+    let t = text_of(c, "#tree-size").await?;
+    t.trim()
+        .parse()
+        .map_err(|_| format!("the tree size reads {t:?}"))
+}
+
+async fn audit_as_auditor_then_admin(
+    c: &Client,
+    base: &str,
+    password: &str,
+    shots: &Path,
+) -> Outcome {
+    // The auditor finds the audit log in the navigation.
+    sign_in(c, base, "auditor", password).await?;
+    c.find(Locator::Css("nav.side a[href='/audit']"))
+        .await
+        .map_err(cmd("the 审计日志 link in the navigation"))?
+        .click()
+        .await
+        .map_err(cmd("click 审计日志"))?;
+    wait_for_title(c, "审计日志").await?;
+
+    // The signed tree head, the key, and how to check them without us.
+    let cp = text_of(c, "#checkpoint").await?;
+    for part in [
+        "最新签名树头",
+        "树大小",
+        "根哈希",
+        "验证公钥",
+        "/api/v1/audit/checkpoint",
+        "pubdata verify-log",
+    ] {
+        check(cp.contains(part), || {
+            format!("the checkpoint box lacks {part:?}: {cp:?}")
+        })?;
+    }
+    check(!text_of(c, "#note").await?.trim().is_empty(), || {
+        "the signed note is empty".to_owned()
+    })?;
+    check(c.find(Locator::Css("#sign-now")).await.is_err(), || {
+        "an auditor is offered to sign a tree head".to_owned()
+    })?;
+    let size_before = tree_size(c).await?;
+
+    // The log lists the sign-ins (at least the auditor's own, just now).
+    let table = text_of(c, "#entries").await?;
+    check(
+        table.contains("登录") && table.contains("auditor"),
+        || format!("the audit table shows no sign-in of auditor: {table:?}"),
+    )?;
+
+    // Narrow to sign-ins with the form.
+    c.find(Locator::Css("#action"))
+        .await
+        .map_err(cmd("the action select"))?
+        .select_by_value("sign_in")
+        .await
+        .map_err(cmd("choose sign_in"))?;
+    c.find(Locator::Css("#search-button"))
+        .await
+        .map_err(cmd("search button"))?
+        .click()
+        .await
+        .map_err(cmd("click search"))?;
+    wait_for_url(c, "action=sign_in").await?;
+    let actions = c
+        .find_all(Locator::Css("#entries tbody td:nth-child(6)"))
+        .await
+        .map_err(cmd("action cells"))?;
+    check(!actions.is_empty(), || "no sign-in entries".to_owned())?;
+    for a in &actions {
+        let t = a.text().await.map_err(cmd("action cell"))?;
+        check(t.trim() == "登录", || {
+            format!("filtered by sign_in, a row's action is {t:?}")
+        })?;
+    }
+    full_screenshot(c, &shots.join("pubdata-audit-list.png")).await?;
+
+    // The newest sign-in (the auditor's own) is after the latest tree head.
+    c.find(Locator::Css(
+        "#entries tbody tr:first-child td:first-child a",
+    ))
+    .await
+    .map_err(cmd("the first entry's link"))?
+    .click()
+    .await
+    .map_err(cmd("open the entry"))?;
+    wait_for_title(c, "审计条目").await?;
+    let entry_url = c.current_url().await.map_err(cmd("url"))?.to_string();
+    let index: u64 = entry_url
+        .rsplit('/')
+        .next()
+        .and_then(|i| i.parse().ok())
+        .ok_or_else(|| format!("the entry page is at {entry_url}"))?;
+    check(index >= size_before, || {
+        format!("the auditor's sign-in {index} is already in tree head {size_before}")
+    })?;
+    let verdict = text_of(c, "#verdict").await?;
+    check(
+        verdict.contains("尚未纳入已签发的树头，将在下一次签发时纳入"),
+        || format!("the verdict of an entry after the tree head is {verdict:?}"),
+    )?;
+    let bytes = text_of(c, "#canonical").await?;
+    check(
+        bytes.contains(r#""action":"sign_in""#) && bytes.contains(&format!(r#""index":{index}"#)),
+        || format!("the canonical bytes read {bytes:?}"),
+    )?;
+    check(
+        text_of(c, "#leaf-hash").await? == text_of(c, "#stored-leaf-hash").await?,
+        || "the computed and stored leaf hashes differ".to_owned(),
+    )?;
+    full_screenshot(c, &shots.join("pubdata-audit-entry-pending.png")).await?;
+
+    // A wrong date is shown at its field, not as a crash.
+    c.goto(&format!("{base}/audit?from=2026-02-30"))
+        .await
+        .map_err(cmd("open a bad search"))?;
+    wait_for_title(c, "审计日志").await?;
+    let err = text_of(c, "#from-error").await?;
+    check(err.contains("YYYY-MM-DD"), || {
+        format!("the bad date's message is {err:?}")
+    })?;
+    full_screenshot(c, &shots.join("pubdata-audit-bad-date.png")).await?;
+
+    // The authority signs a tree head now; the auditor's sign-in is then proven in it.
+    c.find(Locator::Css(".who button"))
+        .await
+        .map_err(cmd("sign-out button"))?
+        .click()
+        .await
+        .map_err(cmd("sign out"))?;
+    wait_for_title(c, "登录").await?;
+    sign_in(c, base, "admin", password).await?;
+    c.goto(&format!("{base}/audit"))
+        .await
+        .map_err(cmd("open /audit"))?;
+    wait_for_title(c, "审计日志").await?;
+    c.find(Locator::Css("#sign-now"))
+        .await
+        .map_err(cmd("the 立即签发树头 button"))?
+        .click()
+        .await
+        .map_err(cmd("sign now"))?;
+    wait_for_url(c, "notice=checkpoint_signed").await?;
+    let notice = text_of(c, ".alert.ok").await?;
+    check(notice.contains("已签发新的树头"), || {
+        format!("after signing, the notice is {notice:?}")
+    })?;
+    let size_after = tree_size(c).await?;
+    check(size_after > index, || {
+        format!("the new tree head {size_after} does not cover entry {index}")
+    })?;
+    full_screenshot(c, &shots.join("pubdata-audit-admin.png")).await?;
+
+    c.goto(&entry_url).await.map_err(cmd("reopen the entry"))?;
+    wait_for_title(c, "审计条目").await?;
+    let verdict = text_of(c, "#verdict").await?;
+    check(
+        verdict.contains(&format!("已验证：本条目包含在第 {size_after} 号树头中")),
+        || format!("after signing, the verdict is {verdict:?}"),
+    )?;
+    check(c.find(Locator::Css("#proof")).await.is_ok(), || {
+        "no inclusion proof section".to_owned()
+    })?;
+    full_screenshot(c, &shots.join("pubdata-audit-entry.png")).await
+}
+
+/// Uses the audit view as the demo `auditor` (the navigation link, the tree head box, the
+/// search narrowed to sign-ins, an entry's detail with its verdict, a bad date's message),
+/// then as `admin` signs a tree head and sees the auditor's sign-in verified in it.
+/// Screenshots go to `shots`: `pubdata-audit-list.png`, `-entry-pending.png`, `-bad-date.png`,
+/// `-admin.png`, `-entry.png`.
+///
+/// Panics with what differed.
+pub async fn audits_the_log_in_the_audit_view(base_url: &str, password: &str, shots: &Path) {
+    let driver = Driver::start();
+    let client = driver.connect().await;
+    let base = base_url.trim_end_matches('/');
+    let outcome = audit_as_auditor_then_admin(&client, base, password, shots).await;
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(e) = outcome {
+        panic!("browser test of the audit view: {e}");
+    }
+}
