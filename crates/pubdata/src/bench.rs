@@ -19,7 +19,7 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200_000)]
         entries: u64,
         /// Batch sizes: entries per transaction.
-        #[arg(long, value_delimiter = ',', default_value = "1,100,1000")]
+        #[arg(long, value_delimiter = ',', default_value = "1,100,1000,5000")]
         batch: Vec<u64>,
         /// Database to measure (default: a fresh SQLite file in a temporary directory).
         /// A PostgreSQL URL must name an empty, throw-away database.

@@ -28,7 +28,6 @@ CREATE TABLE audit_keys (
     retired_at BIGINT
 );
 
--- The audit view searches by unit, by user name and by target.
+-- The audit view searches by unit and by target (a user is searched by id: audit_entries_actor).
 CREATE INDEX audit_entries_org ON audit_entries (actor_org_id, seq);
-CREATE INDEX audit_entries_username ON audit_entries (actor_username, seq);
 CREATE INDEX audit_entries_target ON audit_entries (target, seq);
