@@ -531,3 +531,103 @@ async fn a_crash_in_the_middle_of_actions_leaves_no_entry_without_its_change_and
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------------------------------
+// An outsider's checker: tools/verify_audit_log.py, written from docs/audit-log.md alone
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn an_independent_python_checker_agrees_with_verify_log() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let required = std::env::var("PUBDATA_TEST_INTEROP").as_deref() == Ok("required");
+    let usable = Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !usable {
+        assert!(
+            !required,
+            "PUBDATA_TEST_INTEROP=required, but `python3 -c \"import cryptography\"` fails"
+        );
+        eprintln!(
+            "note: skipped: python3 with the `cryptography` package is not available \
+             (PUBDATA_TEST_INTEROP=required makes this a failure)"
+        );
+        return;
+    }
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/verify_audit_log.py");
+    let python = |args: &[&str]| {
+        Command::new("python3")
+            .arg(&script)
+            .args(args)
+            .output()
+            .expect("python3 runs")
+    };
+    let text = ok(&python(&["--self-test"]));
+    assert!(text.contains("self-test: OK"), "{text}");
+
+    // A log with a key rotation in it, checked with the current key against an older
+    // checkpoint: both checkers say OK.
+    let dir = temp_dir("python");
+    ok(&pubdata(&dir, &["demo"]));
+    let key = ok(&pubdata(&dir, &["audit", "rotate-key"]));
+    let key = key.trim().to_owned();
+    let old = dir.join("old.note");
+    std::fs::write(&old, ok(&pubdata(&dir, &["audit", "checkpoint"]))).unwrap();
+    ok(&pubdata(&dir, &["token", "create", "--user", "admin"]));
+    let file = export(&dir, "good.jsonl");
+    let args = [
+        file.to_str().unwrap(),
+        "--key",
+        &key,
+        "--checkpoint",
+        old.to_str().unwrap(),
+    ];
+    let text = ok(&python(&args));
+    assert!(text.starts_with("OK: "), "{text}");
+    assert!(text.contains("is a prefix of this log"), "{text}");
+    assert!(text.contains("learned from a key rotation"), "{text}");
+    ok(&verify(&dir, &args));
+
+    // Entry 7's bytes changed in a copy of the file (still canonical JSON, same leaf_hash):
+    // both checkers refuse it, and the Python one names entry 7.
+    let content = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<String> = content
+        .lines()
+        .map(|l| {
+            if !l.starts_with("{\"index\":7,") {
+                return l.to_owned();
+            }
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let bytes = b64.decode(v["bytes"].as_str().unwrap()).unwrap();
+            let changed =
+                String::from_utf8(bytes)
+                    .unwrap()
+                    .replacen("\"action\":\"", "\"action\":\"x", 1);
+            format!(
+                "{{\"index\":7,\"leaf_hash\":{},\"bytes\":\"{}\"}}",
+                v["leaf_hash"],
+                b64.encode(changed)
+            )
+        })
+        .collect();
+    assert_ne!(lines.join("\n") + "\n", content, "entry 7 was changed");
+    let tampered = dir.join("tampered.jsonl");
+    std::fs::write(&tampered, lines.join("\n") + "\n").unwrap();
+    let args = [tampered.to_str().unwrap(), "--key", &key];
+    let out = python(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("PROBLEM at entry 7 "), "{text}");
+    let out = verify(&dir, &args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

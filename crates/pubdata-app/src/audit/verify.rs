@@ -155,9 +155,10 @@ impl Checker {
             self.problem(
                 Some(from),
                 format!(
-                    "the entries do not reproduce {what} {}: an entry in {from}..{} was changed, \
-                     removed or reordered after that checkpoint was signed",
-                    c.size, c.size
+                    "the entries do not reproduce {what} {}: an entry from {from} to {} was \
+                     changed, removed or reordered after that checkpoint was signed",
+                    c.size,
+                    c.size.saturating_sub(1)
                 ),
             );
         }
@@ -196,7 +197,10 @@ impl Checker {
                 }
                 self.see(e.index, position);
             }
-            Err(e) => self.problem(Some(position), format!("the entry is unreadable: {e}")),
+            Err(e) => {
+                self.problem(Some(position), format!("the entry is unreadable: {e}"));
+                self.see(index, position);
+            }
         }
         if let Some(stored) = stored
             && stored != computed
@@ -296,7 +300,7 @@ impl Checker {
                     .and_then(|(t, _)| Checkpoint::parse_body(&t).ok())
                     .map(|c| c.size);
                 self.problem(
-                    size,
+                    None,
                     format!(
                         "{what} (size {}) does not verify: {e} — no trusted key signed it, nor a \
                          key that a trusted key vouched for at a rotation",
@@ -411,7 +415,7 @@ pub fn verify_export(input: impl BufRead, opts: &VerifyOptions) -> Result<Verify
             if to == from + 1 {
                 format!("entry {from} is missing from the file")
             } else {
-                format!("entries {from}..{to} are missing from the file")
+                format!("entries {from} to {} are missing from the file", to - 1)
             },
         );
     }
@@ -420,7 +424,7 @@ pub fn verify_export(input: impl BufRead, opts: &VerifyOptions) -> Result<Verify
             Some(entries.min(header.tree_size)),
             format!(
                 "the file holds {entries} entries but its checkpoint signs {}: entries were {}",
-                header.tree_size,
+                head.as_ref().map_or(header.tree_size, |h| h.size),
                 if entries < header.tree_size {
                     "removed"
                 } else {
