@@ -172,6 +172,48 @@ impl Db {
     }
 }
 
+/// A throw-away PostgreSQL database on the server of `server_url`, for benchmarks: its URL and
+/// name. [`drop_scratch_postgres`] removes it.
+pub async fn create_scratch_postgres(server_url: &str) -> Result<(String, String)> {
+    use sqlx::Connection;
+    let name = format!("pubdata_scratch_{}", uuid_like());
+    let mut c = sqlx::PgConnection::connect(server_url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut c)
+        .await?;
+    c.close().await?;
+    let mut opts = PgConnectOptions::from_str(server_url)?;
+    opts = opts.database(&name);
+    let url = format!(
+        "postgres://{}@{}:{}/{name}",
+        opts.get_username(),
+        opts.get_host(),
+        opts.get_port()
+    );
+    Ok((url, name))
+}
+
+pub async fn drop_scratch_postgres(server_url: &str, name: &str) -> Result<()> {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(server_url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut c)
+    .await?;
+    c.close().await?;
+    Ok(())
+}
+
+/// A name part unique enough for scratch databases: the time in nanoseconds and the process.
+fn uuid_like() -> String {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{t:x}_{}", std::process::id())
+}
+
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {

@@ -21,10 +21,11 @@ pub enum BenchCommand {
         /// Batch sizes: entries per transaction.
         #[arg(long, value_delimiter = ',', default_value = "1,100,1000,5000")]
         batch: Vec<u64>,
-        /// Database to measure (default: a fresh SQLite file in a temporary directory).
-        /// A PostgreSQL URL must name an empty, throw-away database.
+        /// Measure on PostgreSQL instead of a fresh SQLite file: a server URL
+        /// (`postgres://user@host:5432/postgres`) on which the bench creates, and then drops,
+        /// a scratch database per batch size.
         #[arg(long)]
-        database_url: Option<String>,
+        postgres: Option<String>,
     },
 }
 
@@ -33,8 +34,8 @@ pub async fn run(cmd: &BenchCommand) -> Result<()> {
         BenchCommand::Audit {
             entries,
             batch,
-            database_url,
-        } => audit(*entries, batch, database_url.as_deref()).await,
+            postgres,
+        } => audit(*entries, batch, postgres.as_deref()).await,
     }
 }
 
@@ -68,9 +69,24 @@ fn per_second(n: u64, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
 
-async fn fresh_db(url: Option<&str>) -> Result<(Db, Option<std::path::PathBuf>)> {
-    match url {
-        Some(u) => Ok((Db::connect(u).await?, None)),
+/// Where a bench database lives, to remove it afterwards.
+enum Scratch {
+    Dir(std::path::PathBuf),
+    Postgres { server: String, name: String },
+}
+
+async fn fresh_db(postgres: Option<&str>) -> Result<(Db, Scratch)> {
+    match postgres {
+        Some(server) => {
+            let (url, name) = pubdata_store::db::create_scratch_postgres(server).await?;
+            Ok((
+                Db::connect(&url).await?,
+                Scratch::Postgres {
+                    server: server.to_owned(),
+                    name,
+                },
+            ))
+        }
         None => {
             let dir = std::env::temp_dir().join(format!(
                 "pubdata-bench-{}-{}",
@@ -79,16 +95,23 @@ async fn fresh_db(url: Option<&str>) -> Result<(Db, Option<std::path::PathBuf>)>
             ));
             std::fs::create_dir_all(&dir)?;
             let url = format!("sqlite:{}", dir.join("bench.db").display());
-            Ok((Db::connect(&url).await?, Some(dir)))
+            Ok((Db::connect(&url).await?, Scratch::Dir(dir)))
         }
     }
 }
 
-async fn audit(entries: u64, batches: &[u64], url: Option<&str>) -> Result<()> {
+async fn audit(entries: u64, batches: &[u64], postgres: Option<&str>) -> Result<()> {
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; measure with `cargo run --release -- bench audit`");
     }
-    println!("pubdata bench audit — durable appends (synchronous=FULL on SQLite), batched commits");
+    println!(
+        "pubdata bench audit on {} — durable appends, batched commits",
+        if postgres.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite (synchronous=FULL)"
+        }
+    );
     println!(
         "{:>7} {:>9} {:>16} {:>16} {:>7}",
         "batch", "entries", "audit appends/s", "plain inserts/s", "ratio"
@@ -97,7 +120,7 @@ async fn audit(entries: u64, batches: &[u64], url: Option<&str>) -> Result<()> {
     for &b in batches {
         let b = b.max(1);
         let n = if b == 1 { entries.min(2000) } else { entries };
-        let (db, dir) = fresh_db(url)
+        let (db, dir) = fresh_db(postgres)
             .await
             .context("cannot open the bench database")?;
         let rows: Vec<AuditEntry> = (0..n).map(sample_entry).collect();
@@ -133,10 +156,17 @@ async fn audit(entries: u64, batches: &[u64], url: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-async fn close(db: Db, dir: Option<std::path::PathBuf>) {
+async fn close(db: Db, scratch: Scratch) {
     db.close().await;
-    if let Some(d) = dir {
-        let _ = std::fs::remove_dir_all(d);
+    match scratch {
+        Scratch::Dir(d) => {
+            let _ = std::fs::remove_dir_all(d);
+        }
+        Scratch::Postgres { server, name } => {
+            if let Err(e) = pubdata_store::db::drop_scratch_postgres(&server, &name).await {
+                eprintln!("could not drop the scratch database {name}: {e}");
+            }
+        }
     }
 }
 
