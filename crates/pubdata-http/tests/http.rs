@@ -667,8 +667,8 @@ async fn working_days_are_counted_on_the_official_calendar() {
     assert_eq!(r.status(), 422);
 }
 
-#[tokio::test]
-async fn the_home_page_in_a_real_browser_is_chinese_after_sign_in() {
+/// Whether the browser tests can run; they must where `PUBDATA_TEST_BROWSER=required` (CI).
+fn browser_or_skip() -> bool {
     let required = std::env::var("PUBDATA_TEST_BROWSER").as_deref() == Ok("required");
     if !browser::browser_available() {
         assert!(
@@ -676,6 +676,14 @@ async fn the_home_page_in_a_real_browser_is_chinese_after_sign_in() {
             "PUBDATA_TEST_BROWSER=required but chromium/chromedriver are missing"
         );
         eprintln!("skipping: chromium and chromedriver are not installed (.ci/run installs them)");
+        return false;
+    }
+    true
+}
+
+#[tokio::test]
+async fn the_home_page_in_a_real_browser_is_chinese_after_sign_in() {
+    if !browser_or_skip() {
         return;
     }
     let s = spawn().await;
@@ -834,13 +842,7 @@ async fn the_audit_view_is_for_auditors_and_the_authority_and_shows_bad_input_at
 
 #[tokio::test]
 async fn the_audit_view_in_a_real_browser() {
-    let required = std::env::var("PUBDATA_TEST_BROWSER").as_deref() == Ok("required");
-    if !browser::browser_available() {
-        assert!(
-            !required,
-            "PUBDATA_TEST_BROWSER=required but chromium/chromedriver are missing"
-        );
-        eprintln!("skipping: chromium and chromedriver are not installed (.ci/run installs them)");
+    if !browser_or_skip() {
         return;
     }
     let s = spawn().await;
