@@ -46,7 +46,7 @@ fn sample_entry(i: u64) -> AuditEntry {
         actor_username: Some(format!("steward_{}", i % 97)),
         actor_org_id: Some(format!("0193a000-0000-7000-9000-{:012x}", i % 13)),
         channel: "api".into(),
-        action: if i % 5 == 0 {
+        action: if i.is_multiple_of(5) {
             Action::UpdateOrg
         } else {
             Action::GetOrg
@@ -55,7 +55,7 @@ fn sample_entry(i: u64) -> AuditEntry {
             "org",
             format!("0193a000-0000-7000-9000-{:012x}", i % 13),
         )),
-        decision: if i % 17 == 0 {
+        decision: if i.is_multiple_of(17) {
             Decision::Deny("other_org".into())
         } else {
             Decision::Allow
