@@ -631,3 +631,41 @@ fn an_independent_python_checker_agrees_with_verify_log() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A database restored from an older copy must not be signed over: the data directory
+/// remembers the last checkpoint it signed, and the log refuses to fork from it.
+#[tokio::test]
+async fn a_database_restored_from_an_older_copy_is_not_signed_over() {
+    let dir = temp_dir("restore");
+    ok(&pubdata(&dir, &["demo"]));
+    ok(&pubdata(&dir, &["audit", "checkpoint"]));
+    let backup = dir.join("backup.db");
+    tamper(&dir, &format!("VACUUM INTO '{}'", backup.display())).await;
+    ok(&pubdata(&dir, &["token", "create", "--user", "admin"]));
+    ok(&pubdata(&dir, &["audit", "checkpoint"]));
+    let today = dir.join("today.db");
+    tamper(&dir, &format!("VACUUM INTO '{}'", today.display())).await;
+    let put_back = |copy: &std::path::Path| {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(dir.join(format!("pubdata.db{ext}")));
+        }
+        std::fs::copy(copy, dir.join("pubdata.db")).unwrap();
+    };
+
+    // The operator restores yesterday's database over today's.
+    put_back(&backup);
+    let out = pubdata(&dir, &["audit", "checkpoint"]);
+    assert!(!out.status.success(), "a fork must not be signed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing to sign"), "{err}");
+    assert!(
+        err.contains("latest-checkpoint.note"),
+        "the message says what to do: {err}"
+    );
+
+    // Putting today's database back lets the log go on.
+    put_back(&today);
+    ok(&pubdata(&dir, &["token", "create", "--user", "admin"]));
+    ok(&pubdata(&dir, &["audit", "checkpoint"]));
+    let _ = std::fs::remove_dir_all(&dir);
+}

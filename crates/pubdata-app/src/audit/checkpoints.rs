@@ -54,8 +54,9 @@ pub(crate) async fn current_signer(
 pub async fn sign_if_grown(app: &App) -> Result<CheckpointRow, ActionError> {
     let mut tx = app.db().begin().await?;
     let signer = current_signer(app, &mut tx).await?;
-    let row = signer::sign_head(&mut tx, &signer.origin, &[&signer.key]).await?;
-    tx.commit().await?;
+    let dir = &app.config().data_dir;
+    let row = signer::sign_head(&mut tx, dir, &signer.origin, &[&signer.key]).await?;
+    signer::commit_signed(tx, &row, dir).await?;
     Ok(row)
 }
 
@@ -69,8 +70,9 @@ pub async fn create_checkpoint(app: &App, actor: &Actor) -> Result<CheckpointRow
             let index = a.record(&mut tx).await?;
             a.set_target(Target::new("audit", index + 1));
             let signer = current_signer(app, &mut tx).await?;
-            let row = signer::sign_head(&mut tx, &signer.origin, &[&signer.key]).await?;
-            tx.commit().await?;
+            let dir = &app.config().data_dir;
+            let row = signer::sign_head(&mut tx, dir, &signer.origin, &[&signer.key]).await?;
+            signer::commit_signed(tx, &row, dir).await?;
             Ok(row)
         }
         .await,
@@ -115,8 +117,9 @@ pub async fn rotate_audit_key(app: &App, actor: &Actor) -> Result<VerifierKey, A
             a.set_target(Target::new("audit-key", format!("{:08x}", verifier.id())));
             store::add_current_key(&mut tx, &signer::key_row(&new, now_ms())).await?;
             a.record(&mut tx).await?;
-            signer::sign_head(&mut tx, &old.origin, &[&old.key, &new]).await?;
-            tx.commit().await?;
+            let dir = &app.config().data_dir;
+            let row = signer::sign_head(&mut tx, dir, &old.origin, &[&old.key, &new]).await?;
+            signer::commit_signed(tx, &row, dir).await?;
             app.set_signer(Arc::new(LogSigner {
                 origin: old.origin.clone(),
                 key: new,

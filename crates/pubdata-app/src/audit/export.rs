@@ -87,8 +87,9 @@ pub async fn export_audit_log(
             let index = a.record(&mut tx).await?;
             a.set_target(Target::new("audit", format!("0..{}", index + 1)));
             let signer = super::checkpoints::current_signer(app, &mut tx).await?;
-            let head = signer::sign_head(&mut tx, &signer.origin, &[&signer.key]).await?;
-            tx.commit().await?;
+            let dir = &app.config().data_dir;
+            let head = signer::sign_head(&mut tx, dir, &signer.origin, &[&signer.key]).await?;
+            signer::commit_signed(tx, &head, dir).await?;
 
             let mut tx = app.db().begin_read().await?;
             let keys = store::keys(&mut tx).await?;

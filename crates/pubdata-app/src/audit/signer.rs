@@ -161,42 +161,115 @@ pub(crate) fn key_row(key: &SignerKey, at: i64) -> KeyRow {
     }
 }
 
+/// Where the data directory keeps the last checkpoint it signed: the log's memory of what it
+/// promised, outside the database, so that a database restored from an older copy (or
+/// rewritten) is not signed over — that would fork the log for everyone holding a newer head.
+pub fn high_water_path(data_dir: &Path) -> PathBuf {
+    key_dir(data_dir).join("latest-checkpoint.note")
+}
+
+/// The checkpoint in the high-water file, if there is one.
+fn read_high_water(data_dir: &Path) -> Result<Option<Checkpoint>, ActionError> {
+    let path = high_water_path(data_dir);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(unexpected(format!("cannot read {}: {e}", path.display()))),
+    };
+    let body = note::split(&text)
+        .and_then(|(t, _)| Checkpoint::parse_body(&t))
+        .map_err(|e| unexpected(format!("{} is not a checkpoint: {e}", path.display())))?;
+    Ok(Some(body))
+}
+
+/// Commits a transaction in which `row` was signed, then records it as the data directory's
+/// high-water mark (only ever upwards). The commit stands even if the file cannot be written.
+pub(crate) async fn commit_signed(
+    tx: Tx,
+    row: &CheckpointRow,
+    data_dir: &Path,
+) -> Result<(), ActionError> {
+    tx.commit().await?;
+    let higher = match read_high_water(data_dir) {
+        Ok(Some(c)) => row.tree_size > c.size,
+        Ok(None) => true,
+        Err(_) => true,
+    };
+    if higher {
+        let path = high_water_path(data_dir);
+        let tmp = path.with_extension("tmp");
+        let written = std::fs::create_dir_all(key_dir(data_dir))
+            .and_then(|()| std::fs::write(&tmp, &row.note))
+            .and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(e) = written {
+            tracing::error!(error = %e, path = %path.display(), "could not record the latest checkpoint");
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the tree of `size` leaves with `root` extends an earlier signed head.
+async fn ensure_extends(
+    tx: &mut Tx,
+    (first, first_root): (u64, &merkle::Hash),
+    (second, root): (u64, &merkle::Hash),
+    what: &str,
+) -> Result<(), ActionError> {
+    if first > second {
+        return Err(unexpected(format!(
+            "refusing to sign: the log holds {second} entries but {what} was signed over \
+             {first} — entries were removed or the database was restored from an older copy"
+        )));
+    }
+    let proof = store::with_nodes(tx, merkle::consistency_needs(first, second)?, |get| {
+        merkle::consistency_proof(first, second, get)
+    })
+    .await??;
+    let holds = if first == 0 {
+        // Everything extends the empty tree.
+        Ok(())
+    } else {
+        merkle::verify_consistency(first, second, first_root, root, &proof)
+    };
+    holds.map_err(|e| {
+        unexpected(format!(
+            "refusing to sign tree size {second}: it is not an extension of {what} of size \
+             {first} ({e}) — the stored log was changed or restored from an older copy"
+        ))
+    })
+}
+
 /// Signs the head of the log as `tx` sees it, unless the latest checkpoint already has that
-/// size (then that one is returned). Refuses, as a fault, to sign a head that is not an
-/// extension of the latest checkpoint. Takes the append lock, so no entry lands in between.
+/// size (then that one is returned). Refuses, as a fault, to sign — or to go on from — a head
+/// that does not extend both the latest checkpoint in the database and the last one this data
+/// directory signed. Takes the append lock, so no entry lands in between. Commit with
+/// [`commit_signed`].
 pub(crate) async fn sign_head(
     tx: &mut Tx,
+    data_dir: &Path,
     origin: &str,
     signers: &[&SignerKey],
 ) -> Result<CheckpointRow, ActionError> {
     store::lock(tx).await?;
     let size = store::size(tx).await?;
+    let root = store::root(tx, size).await?;
     let latest = store::latest_checkpoint(tx).await?;
     if let Some(l) = &latest {
-        if l.tree_size == size {
-            return Ok(l.clone());
-        }
-        if l.tree_size > size {
-            return Err(unexpected(format!(
-                "refusing to sign: the log holds {size} entries but checkpoint {} was signed \
-                 over more — entries were removed or the database was restored from an older copy",
-                l.tree_size
-            )));
-        }
+        ensure_extends(tx, (l.tree_size, &l.root_hash), (size, &root), "checkpoint").await?;
     }
-    let root = store::root(tx, size).await?;
-    if let Some(l) = &latest {
-        let (first, second) = (l.tree_size, size);
-        let proof = store::with_nodes(tx, merkle::consistency_needs(first, second)?, |get| {
-            merkle::consistency_proof(first, second, get)
-        })
-        .await??;
-        merkle::verify_consistency(first, second, &l.root_hash, &root, &proof).map_err(|e| {
-            unexpected(format!(
-                "refusing to sign tree size {second}: it is not an extension of checkpoint \
-                 {first} ({e}) — the stored log was changed"
-            ))
-        })?;
+    if let Some(h) = read_high_water(data_dir)? {
+        let what = format!(
+            "the checkpoint this data directory last signed ({}; if the newer database is lost \
+             for good, remove that file to accept a fork: whoever holds a checkpoint above the \
+             restored one will see the log as rewritten)",
+            high_water_path(data_dir).display()
+        );
+        ensure_extends(tx, (h.size, &h.root), (size, &root), &what).await?;
+    }
+    if let Some(l) = latest
+        && l.tree_size == size
+    {
+        return Ok(l);
     }
     let body = Checkpoint {
         origin: origin.to_owned(),
