@@ -1712,3 +1712,26 @@ async fn the_platform_refuses_to_sign_over_a_rewritten_tree() {
         assert!(e.to_string().contains("refusing to sign"), "{b}: {e}");
     }
 }
+
+#[tokio::test]
+async fn a_password_typed_into_the_user_name_box_is_not_kept_in_the_log() {
+    for t in apps().await {
+        let (app, b) = (&t.app, t.backend);
+        for typed in ["Secret-Pass#2026!", &"x".repeat(5000), "no such user"] {
+            assert_refused!(
+                sign_in(app, typed, WRONG_PASSWORD).await,
+                ActionError::Unauthenticated("bad_credentials"),
+                b
+            );
+            let entry = last_entry(app).await;
+            assert_eq!(target_of(&entry), Some("user/?"), "{b}: {typed:.20}");
+        }
+        // A name that could be a user's is kept: repeated tries on one name show in the log.
+        let _ = sign_in(app, "ghost_admin", WRONG_PASSWORD).await;
+        assert_eq!(
+            target_of(&last_entry(app).await),
+            Some("user/ghost_admin"),
+            "{b}"
+        );
+    }
+}

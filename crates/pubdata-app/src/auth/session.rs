@@ -32,8 +32,15 @@ pub async fn sign_in(
     username: &str,
     password: &str,
 ) -> Result<SessionStart, ActionError> {
-    let a =
-        Audited::new(app, actor, Action::SignIn).with_target(Target::new("user", username.trim()));
+    // What was typed is kept only if it could be a user name: the log keeps everything for
+    // good, and a password typed into the wrong box (or a megabyte of junk) must not be kept.
+    let typed = username.trim();
+    let shown = if crate::platform::users::is_username(typed) {
+        typed
+    } else {
+        "?"
+    };
+    let a = Audited::new(app, actor, Action::SignIn).with_target(Target::new("user", shown));
     a.finish(
         async {
             let permit = policy::anyone(a.action)?;

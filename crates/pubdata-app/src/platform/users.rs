@@ -57,16 +57,20 @@ pub struct UserChanges {
     pub password: Option<String>,
 }
 
-fn check_username(p: &mut Problems, username: &str) {
-    let ok = (3..=32).contains(&username.len())
+/// 3 to 32 letters, digits or `_ - .`, starting with a letter or digit.
+pub(crate) fn is_username(username: &str) -> bool {
+    (3..=32).contains(&username.len())
         && username
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         && username
             .chars()
             .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric());
-    if !ok {
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+fn check_username(p: &mut Problems, username: &str) {
+    if !is_username(username) {
         p.add("invalid_input", FieldError::new("username", "invalid_username", "用户名为3至32位字母、数字或 _ - .，以字母或数字开头", "username must be 3 to 32 letters, digits or _ - ., starting with a letter or digit"));
     }
 }
