@@ -47,7 +47,7 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-pub fn checkpoint_json(c: &CheckpointRow, origin: &str) -> Value {
+fn checkpoint_json(c: &CheckpointRow, origin: &str) -> Value {
     json!({
         "origin": origin,
         "tree_size": c.tree_size,
