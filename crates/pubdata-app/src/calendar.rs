@@ -25,9 +25,15 @@ fn to_day(r: &CalendarDayRow) -> Result<CalendarDay, ActionError> {
 }
 
 async fn load(app: &App) -> Result<WorkCalendar, ActionError> {
-    let mut tx = app.db().begin().await?;
-    let rows = store::all(&mut tx).await?;
+    let mut tx = app.db().begin_read().await?;
+    let calendar = load_in(&mut tx).await?;
     tx.rollback().await?;
+    Ok(calendar)
+}
+
+/// The calendar as the transaction `tx` sees it (an action computing a due date).
+pub(crate) async fn load_in(tx: &mut pubdata_store::Tx) -> Result<WorkCalendar, ActionError> {
+    let rows = store::all(tx).await?;
     Ok(WorkCalendar::new(
         rows.iter().map(to_day).collect::<Result<Vec<_>, _>>()?,
     ))
@@ -101,7 +107,7 @@ pub async fn list_calendar_days(app: &App, actor: &Actor) -> Result<Vec<Calendar
     .await
 }
 
-fn parse_date(field: &str, s: &str) -> Result<NaiveDate, ActionError> {
+pub(crate) fn parse_date(field: &str, s: &str) -> Result<NaiveDate, ActionError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
         ActionError::invalid(
             "invalid_date",

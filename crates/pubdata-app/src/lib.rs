@@ -10,6 +10,7 @@ pub mod action;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -90,6 +91,18 @@ async fn hash_untreed_entries(db: &Db) -> Result<(), ActionError> {
 /// Now, in Unix milliseconds.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// A time for the API: RFC 3339 in UTC, to the second.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Today in the platform's time zone (China Standard Time, UTC+8): the day deadlines count from.
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 /// A new identifier: a UUIDv7, so ids sort by creation time (cursor pagination relies on it).

@@ -60,6 +60,30 @@ actions! {
     CreateCheckpoint => "create_checkpoint", "签发审计树头";
     RotateAuditKey => "rotate_audit_key", "轮换审计签名密钥";
     ExportAuditLog => "export_audit_log", "导出审计日志";
+    CreateResource => "create_resource", "编制目录资源";
+    UpdateResource => "update_resource", "修改目录资源";
+    SubmitResource => "submit_resource", "提交目录审核";
+    ApproveResource => "approve_resource", "审核通过并发布目录";
+    ReturnResource => "return_resource", "退回目录资源";
+    WithdrawResource => "withdraw_resource", "撤销目录资源";
+    GetResource => "get_resource", "查看目录资源";
+    ListResourceVersions => "list_resource_versions", "查看目录版本";
+    SearchResources => "search_resources", "检索目录";
+    ViewResponsibilityList => "view_responsibility_list", "查看责任清单";
+    ExportResponsibilityList => "export_responsibility_list", "导出责任清单";
+    ImportCatalog => "import_catalog", "导入目录";
+    RecordDutyChange => "record_duty_change", "登记职责或依据变化";
+    CloseReviewTask => "close_review_task", "办结目录更新任务";
+    ListReviewTasks => "list_review_tasks", "查看目录更新任务";
+    SetDeadlineRule => "set_deadline_rule", "设置时限规则";
+    ListDeadlineRules => "list_deadline_rules", "查看时限规则";
+    CreateSystem => "create_system", "登记政务信息系统";
+    UpdateSystem => "update_system", "修改政务信息系统";
+    SubmitSystem => "submit_system", "提交信息系统审核";
+    ApproveSystem => "approve_system", "批准政务信息系统";
+    SetSystemStatus => "set_system_status", "变更信息系统状态";
+    GetSystem => "get_system", "查看政务信息系统";
+    ListSystems => "list_systems", "查询政务信息系统";
 }
 
 /// Allowed, or refused with a stable reason code (the same `code` the caller sees).

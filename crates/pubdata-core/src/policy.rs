@@ -193,6 +193,70 @@ pub fn manage_audit_log(actor: &Actor, action: Action) -> Decision {
     manage_orgs(actor, action)
 }
 
+/// Writing a unit's catalog (its resources, its information systems, its review tasks):
+/// the authority for any unit, a steward for its own.
+pub fn edit_catalog(actor: &Actor, action: Action, provider_org: &str) -> Decision {
+    writer(actor)?;
+    if admin(actor).is_ok() {
+        return permit(action);
+    }
+    if !actor.has_role(Role::Steward) {
+        return Err(Denied::RoleRequired);
+    }
+    if actor.org_id() != Some(provider_org) {
+        return Err(Denied::OtherOrg);
+    }
+    permit(action)
+}
+
+/// Approving or returning catalog entries and information systems, setting the deadline
+/// rules: the authority.
+pub fn review_catalog(actor: &Actor, action: Action) -> Decision {
+    manage_orgs(actor, action)
+}
+
+/// Reading one catalog entry (or system): a published one by any member of staff; a draft,
+/// submitted, returned or withdrawn one by its own unit, the authority and auditors.
+pub fn view_catalog_entry(
+    actor: &Actor,
+    action: Action,
+    provider_org: &str,
+    published: bool,
+) -> Decision {
+    signed_in(actor)?;
+    staff(actor)?;
+    if published || sees_whole_catalog(actor) || actor.org_id() == Some(provider_org) {
+        permit(action)
+    } else {
+        Err(Denied::OtherOrg)
+    }
+}
+
+/// Searching the catalog: any member of staff. What a search shows follows
+/// [`view_catalog_entry`]: see [`sees_whole_catalog`].
+pub fn search_catalog(actor: &Actor, action: Action) -> Decision {
+    signed_in(actor)?;
+    staff(actor)?;
+    permit(action)
+}
+
+/// Reading the catalog work of one unit (`Some`) or of all (`None`): review tasks,
+/// unpublished entries. A unit's own staff, the authority and auditors.
+pub fn view_unit_catalog(actor: &Actor, action: Action, org: Option<&str>) -> Decision {
+    signed_in(actor)?;
+    staff(actor)?;
+    if sees_whole_catalog(actor) || (org.is_some() && org == actor.org_id()) {
+        permit(action)
+    } else {
+        Err(Denied::OtherOrg)
+    }
+}
+
+/// Whether the actor sees every unit's unpublished entries (the authority, auditors).
+pub fn sees_whole_catalog(actor: &Actor) -> bool {
+    admin(actor).is_ok() || actor.has_role(Role::Auditor)
+}
+
 /// Public registration, sign-in and other doors that anyone may knock on.
 pub fn anyone(action: Action) -> Decision {
     permit(action)
@@ -400,5 +464,104 @@ mod tests {
             Err(Denied::RoleRequired),
             "public",
         );
+    }
+
+    #[test]
+    fn a_units_catalog_is_written_by_its_stewards_and_the_authority() {
+        let a = Action::CreateResource;
+        let admin = user(&[Role::PlatformAdmin], Some("auth"), None);
+        let steward = user(&[Role::Steward], Some("water"), None);
+        let steward_ro = user(&[Role::Steward], Some("water"), Some(TokenScope::Read));
+        let member = user(&[Role::Member], Some("water"), None);
+        let auditor = user(&[Role::Auditor], Some("audit"), None);
+        let anon = Actor::anonymous(Channel::Web, "r");
+        check(
+            &admin,
+            edit_catalog(&admin, a, "water"),
+            Ok(()),
+            "admin, any unit",
+        );
+        check(
+            &steward,
+            edit_catalog(&steward, a, "water"),
+            Ok(()),
+            "own steward",
+        );
+        check(
+            &steward,
+            edit_catalog(&steward, a, "bus"),
+            Err(Denied::OtherOrg),
+            "other unit",
+        );
+        check(
+            &steward_ro,
+            edit_catalog(&steward_ro, a, "water"),
+            Err(Denied::ReadOnlyToken),
+            "read token",
+        );
+        check(
+            &member,
+            edit_catalog(&member, a, "water"),
+            Err(Denied::RoleRequired),
+            "member",
+        );
+        check(
+            &auditor,
+            edit_catalog(&auditor, a, "water"),
+            Err(Denied::RoleRequired),
+            "auditor",
+        );
+        check(
+            &anon,
+            edit_catalog(&anon, a, "water"),
+            Err(Denied::NotSignedIn),
+            "anonymous",
+        );
+        check(
+            &steward,
+            review_catalog(&steward, Action::ApproveResource),
+            Err(Denied::RoleRequired),
+            "steward approving",
+        );
+        check(
+            &admin,
+            review_catalog(&admin, Action::ApproveResource),
+            Ok(()),
+            "admin approving",
+        );
+
+        let g = Action::GetResource;
+        check(
+            &member,
+            view_catalog_entry(&member, g, "bus", true),
+            Ok(()),
+            "published, other unit",
+        );
+        check(
+            &member,
+            view_catalog_entry(&member, g, "bus", false),
+            Err(Denied::OtherOrg),
+            "draft, other unit",
+        );
+        check(
+            &member,
+            view_catalog_entry(&member, g, "water", false),
+            Ok(()),
+            "draft, own unit",
+        );
+        check(
+            &auditor,
+            view_catalog_entry(&auditor, g, "bus", false),
+            Ok(()),
+            "draft, auditor",
+        );
+        check(
+            &anon,
+            view_catalog_entry(&anon, g, "bus", true),
+            Err(Denied::NotSignedIn),
+            "anonymous",
+        );
+        assert!(sees_whole_catalog(&admin) && sees_whole_catalog(&auditor));
+        assert!(!sees_whole_catalog(&steward));
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod catalog;
 pub mod db;
 pub mod orgs;
 pub mod sessions;

@@ -3,6 +3,7 @@
 
 use crate::action::Audited;
 use crate::error::FieldError;
+use crate::rfc3339;
 use crate::secrets::{random_token, token_hash};
 use crate::{ActionError, App, new_id, now_ms};
 use pubdata_core::Actor;
@@ -24,12 +25,6 @@ pub struct TokenInfo {
     pub revoked_at: Option<String>,
     pub last_used_at: Option<String>,
     pub status: &'static str,
-}
-
-fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl TokenInfo {

@@ -364,5 +364,5 @@ pub fn local_time(rfc3339: &str) -> String {
 }
 
 pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().with_timezone(&beijing()).date_naive()
+    pubdata_app::today()
 }
