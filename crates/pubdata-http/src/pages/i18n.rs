@@ -56,6 +56,14 @@ table! {
     nav_account: "我的账户", "My account";
     nav_tokens: "API 令牌", "API tokens";
     nav_password: "修改密码", "Change password";
+    nav_catalog: "目录", "Catalog";
+    nav_catalog_search: "目录检索", "Search the catalog";
+    nav_catalog_new: "编制资源", "New resource";
+    nav_responsibility_list: "责任清单", "Responsibility list";
+    nav_catalog_import: "导入目录", "Import a catalog";
+    nav_review_tasks: "目录更新任务", "Catalog review tasks";
+    nav_systems: "政务信息系统", "Information systems";
+    nav_deadline_rules: "时限规则", "Deadline rules";
     sign_out: "退出登录", "Sign out";
     // sign-in and registration
     signin_title: "登录", "Sign in";
@@ -299,6 +307,9 @@ table! {
     error_title: "出错了", "Something went wrong";
     error_code: "错误代码", "Error code";
     forbidden_hint: "如需此权限，请联系本单位数据专管员或平台管理员。", "If you need this, ask your unit's steward or the platform administrator.";
+    // catalog: resources (search, view, history, form, review)
+    // catalog: responsibility list and import
+    // catalog: duty changes, review tasks, deadline rules, systems, home
 }
 
 pub fn tr(lang: Lang) -> &'static Tr {

@@ -65,6 +65,9 @@ pub fn routes() -> Router<AppState> {
         .route("/calendar", get(calendar::page))
         .route("/calendar/days", post(calendar::set_day))
         .route("/calendar/days/{date}/delete", post(calendar::delete_day))
+        // catalog: resources
+        // catalog: responsibility list and import
+        // catalog: duty changes, review tasks, deadline rules, systems
         .layer(middleware::map_response(page_headers))
 }
 
@@ -164,6 +167,25 @@ impl Chrome {
             }
             nav.push(NavGroup {
                 title: t.nav_admin,
+                items,
+            });
+        }
+        if is_staff(a) {
+            let mut items = vec![item("/catalog", t.nav_catalog_search, "catalog")];
+            if is_admin(a) || a.has_role(Role::Steward) {
+                items.push(item("/catalog/new", t.nav_catalog_new, "catalog_new"));
+            }
+            items.push(item("/catalog/list", t.nav_responsibility_list, "catalog_list"));
+            if is_admin(a) || a.has_role(Role::Steward) {
+                items.push(item("/catalog/import", t.nav_catalog_import, "catalog_import"));
+            }
+            items.push(item("/catalog/tasks", t.nav_review_tasks, "catalog_tasks"));
+            items.push(item("/systems", t.nav_systems, "systems"));
+            if is_admin(a) {
+                items.push(item("/admin/rules", t.nav_deadline_rules, "rules"));
+            }
+            nav.insert(1, NavGroup {
+                title: t.nav_catalog,
                 items,
             });
         }
