@@ -1735,3 +1735,8 @@ async fn a_password_typed_into_the_user_name_box_is_not_kept_in_the_log() {
         );
     }
 }
+
+// The chapters after the platform, each in a file of its own (declared last: they use the
+// macros above).
+#[path = "actions/catalog.rs"]
+mod catalog;

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod audit_api;
+mod catalog_api;
 pub mod extract;
 pub mod openapi;
 pub mod pages;
@@ -49,6 +50,7 @@ pub fn router(app: App, config: HttpConfig) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::routes())
         .merge(audit_api::routes())
+        .merge(catalog_api::routes())
         .merge(pages::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

@@ -13,7 +13,7 @@ CREATE TABLE resources (
     update_cycle    TEXT NOT NULL,
     share_attr      TEXT NOT NULL,
     open_attr       TEXT NOT NULL,
-    grade           INTEGER NOT NULL,
+    grade           BIGINT NOT NULL,
     system_id       TEXT,
     status          TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'returned', 'published', 'withdrawn')),
     version         BIGINT NOT NULL,
