@@ -1,6 +1,7 @@
 //! The demo city: 澜江市, a fictional prefecture-level city (its division code 369900 is
-//! not a real one). Its data authority and eight units, each with a steward and a member,
-//! plus an administrator and an auditor; all credit codes are valid GB 32100 codes.
+//! not a real one). Its data authority and sixteen units, each with a steward and a member,
+//! plus an administrator and an auditor; all credit codes are valid GB 32100 codes. Its
+//! catalog (resources, information systems, duty changes) is in [`crate::demo_catalog`].
 
 use crate::action::Audited;
 use crate::platform::orgs::{OrgInput, create_org};
@@ -17,7 +18,7 @@ pub const DEMO_PASSWORD: &str = "Demo-2026-pass";
 const DIVISION: &str = "369900";
 
 /// (slug, name, kind, sector, category of the credit code, accountable head)
-const UNITS: &[(&str, &str, &str, &str, &str, &str)] = &[
+pub(crate) const UNITS: &[(&str, &str, &str, &str, &str, &str)] = &[
     (
         "bigdata",
         "澜江市大数据局",
@@ -90,6 +91,70 @@ const UNITS: &[(&str, &str, &str, &str, &str, &str)] = &[
         "91",
         "吴建军",
     ),
+    (
+        "civil",
+        "澜江市民政局",
+        "government",
+        "other",
+        "11",
+        "黄淑敏",
+    ),
+    (
+        "edu",
+        "澜江市教育局",
+        "government",
+        "education",
+        "11",
+        "林振华",
+    ),
+    (
+        "nrp",
+        "澜江市自然资源和规划局",
+        "government",
+        "other",
+        "11",
+        "何永昌",
+    ),
+    (
+        "housing",
+        "澜江市住房和城乡建设局",
+        "government",
+        "other",
+        "11",
+        "马卫东",
+    ),
+    (
+        "eco",
+        "澜江市生态环境局",
+        "government",
+        "other",
+        "11",
+        "高文涛",
+    ),
+    (
+        "stats",
+        "澜江市统计局",
+        "government",
+        "other",
+        "11",
+        "罗文静",
+    ),
+    (
+        "citygas",
+        "澜江市燃气集团有限公司",
+        "public_service",
+        "gas",
+        "91",
+        "钱国栋",
+    ),
+    (
+        "heat",
+        "澜江热力集团有限公司",
+        "public_service",
+        "heating",
+        "91",
+        "冯立群",
+    ),
 ];
 
 /// A sign-in of the demo city, printed at start.
@@ -155,6 +220,7 @@ pub async fn load_demo(app: &App, actor: &Actor) -> Result<Vec<DemoSignIn>, Acti
 
 async fn create_city(app: &App, actor: &Actor) -> Result<Vec<DemoSignIn>, ActionError> {
     let mut sign_ins = Vec::new();
+    let mut unit_ids = std::collections::HashMap::new();
     for (n, (slug, name, kind, sector, category, head)) in UNITS.iter().enumerate() {
         let org = create_org(
             app,
@@ -169,6 +235,7 @@ async fn create_city(app: &App, actor: &Actor) -> Result<Vec<DemoSignIn>, Action
             },
         )
         .await?;
+        unit_ids.insert(*slug, org.id.clone());
         let mut users: Vec<(String, &'static str, String)> = vec![
             (
                 format!("{slug}_steward"),
@@ -205,6 +272,7 @@ async fn create_city(app: &App, actor: &Actor) -> Result<Vec<DemoSignIn>, Action
             });
         }
     }
+    crate::demo_catalog::create_catalog(app, actor, &unit_ids).await?;
     Ok(sign_ins)
 }
 

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod config;
 pub mod demo;
+pub mod demo_catalog;
 pub mod error;
 pub mod platform;
 pub mod secrets;

@@ -212,29 +212,7 @@ pub(crate) async fn insert_draft(
     kind: &str,
 ) -> Result<ResourceRow, ActionError> {
     let doc = validate(tx, doc, None).await?;
-    let now = now_ms();
-    let mut row = ResourceRow {
-        id: new_id(),
-        code: String::new(),
-        name: String::new(),
-        provider_org_id: String::new(),
-        category: String::new(),
-        theme: String::new(),
-        format: String::new(),
-        update_cycle: String::new(),
-        share_attr: String::new(),
-        open_attr: String::new(),
-        grade: 1,
-        system_id: None,
-        status: ResourceStatus::Draft.as_str().to_owned(),
-        version: 1,
-        doc: String::new(),
-        search_terms: String::new(),
-        created_at: now,
-        updated_at: now,
-        published_at: None,
-    };
-    fill(&mut row, &doc)?;
+    let row = row_for(&doc, new_id(), ResourceStatus::Draft, now_ms())?;
     store::insert(tx, permit, &row).await.map_err(clash)?;
     keep_version(tx, permit, actor, &row).await?;
     event(tx, permit, actor, &row, kind, None).await?;
@@ -598,4 +576,38 @@ pub fn compare(history: &History, old: i64, new: i64) -> Result<Vec<Change>, Act
             })
     };
     Ok(diff(&find(old)?.resource, &find(new)?.resource))
+}
+
+/// The stored row of a resource with content `doc` standing at `status` as of `now`
+/// (version 1; published at `now` if `status` is published), for bulk loads that write rows
+/// directly (the search benchmark). The caller has checked `doc`.
+pub fn row_for(
+    doc: &ResourceDoc,
+    id: String,
+    status: ResourceStatus,
+    now: i64,
+) -> Result<ResourceRow, ActionError> {
+    let mut row = ResourceRow {
+        id,
+        code: String::new(),
+        name: String::new(),
+        provider_org_id: String::new(),
+        category: String::new(),
+        theme: String::new(),
+        format: String::new(),
+        update_cycle: String::new(),
+        share_attr: String::new(),
+        open_attr: String::new(),
+        grade: 1,
+        system_id: None,
+        status: status.as_str().to_owned(),
+        version: 1,
+        doc: String::new(),
+        search_terms: String::new(),
+        created_at: now,
+        updated_at: now,
+        published_at: (status == ResourceStatus::Published).then_some(now),
+    };
+    fill(&mut row, doc)?;
+    Ok(row)
 }

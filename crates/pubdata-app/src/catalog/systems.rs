@@ -265,7 +265,12 @@ async fn move_system(
                 return Err(ActionError::Conflict("system_wrong_status"));
             }
             if to == Approved {
-                let resources = store::resources_of(&mut tx, id).await?;
+                // A withdrawn resource is no longer produced: it neither counts nor blocks.
+                let resources: Vec<_> = store::resources_of(&mut tx, id)
+                    .await?
+                    .into_iter()
+                    .filter(|(_, _, _, status)| status != "withdrawn")
+                    .collect();
                 let unpublished: Vec<String> = resources
                     .iter()
                     .filter(|(_, _, _, status)| status != "published")
