@@ -853,3 +853,194 @@ async fn the_audit_view_in_a_real_browser() {
     )
     .await;
 }
+
+// ---------------------------------------------------------------------------------------
+// The catalog over the API
+// ---------------------------------------------------------------------------------------
+
+impl Server {
+    async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn a_steward_catalogs_over_the_api_the_authority_returns_then_publishes_and_others_find_it() {
+    let s = spawn().await;
+    let steward = s.token("water_steward", "write").await;
+    let steward_ro = s.token("water_steward", "read").await;
+    let admin = s.token("admin", "write").await;
+    let bus = s.token("bus_member", "read").await;
+    let (_, me) = s.get("/api/v1/me", &steward).await;
+    let water = me["org_id"].as_str().unwrap().to_owned();
+
+    let mut body = json!({
+        "code": "3/99/999/9999", "name": "二次供水泵房巡检记录", "summary": "二次供水设施的巡检时间、水质与处置结果",
+        "provider_org_id": water, "category": "departmental", "theme": "公用事业", "format": "database",
+        "update_cycle": "weekly", "share_attr": "conditional", "share_methods": ["api", "file"],
+        "open_attr": "not_open", "grade": 2,
+        "fields": [
+            {"name": "泵房编号", "code": "station_no", "type": "C", "is_key": true},
+            {"name": "巡检日期", "code": "checked_on", "type": "D"}
+        ]
+    });
+    // A rule broken: 422 problem+json whose code names the rule, with the field.
+    let (status, p) = s.post("/api/v1/resources", &steward, body.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["code"], "share_condition_required");
+    assert_eq!(p["errors"][0]["field"], "share_condition");
+    // A read token may not write; an unknown key is refused.
+    body["share_condition"] = json!("用于供水安全监管");
+    let (status, p) = s.post("/api/v1/resources", &steward_ro, body.clone()).await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("read_only_token"))
+    );
+    let mut unknown = body.clone();
+    unknown["colour"] = json!("blue");
+    let (status, p) = s.post("/api/v1/resources", &steward, unknown).await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("invalid_json_fields")
+        ),
+        "{p}"
+    );
+
+    let (status, r) = s.post("/api/v1/resources", &steward, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!(
+        (r["status"].as_str(), r["version"].as_i64()),
+        (Some("draft"), Some(1))
+    );
+    assert_eq!(r["fields"][0]["identifier"], Value::Null);
+    let id = r["id"].as_str().unwrap().to_owned();
+
+    let (status, _) = s
+        .post(
+            &format!("/api/v1/resources/{id}/submit"),
+            &steward,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, p) = s
+        .post(&format!("/api/v1/resources/{id}/return"), &admin, json!({}))
+        .await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason_required"))
+    );
+    let (status, r) = s
+        .post(
+            &format!("/api/v1/resources/{id}/return"),
+            &admin,
+            json!({"reason": "请补充水质指标信息项"}),
+        )
+        .await;
+    assert_eq!(
+        (status, r["status"].as_str()),
+        (StatusCode::OK, Some("returned"))
+    );
+
+    // The steward sends back what it read, changed: the read-only keys are ignored.
+    let (_, mut current) = s.get(&format!("/api/v1/resources/{id}"), &steward).await;
+    current["fields"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "浑浊度", "code": "turbidity", "type": "F"}));
+    let (status, r) = s
+        .put(&format!("/api/v1/resources/{id}"), &steward, current)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    s.post(
+        &format!("/api/v1/resources/{id}/submit"),
+        &steward,
+        json!({}),
+    )
+    .await;
+    let (status, p) = s
+        .post(
+            &format!("/api/v1/resources/{id}/approve"),
+            &steward,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("role_required"))
+    );
+    let (status, r) = s
+        .post(
+            &format!("/api/v1/resources/{id}/approve"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, r["status"].as_str()),
+        (StatusCode::OK, Some("published"))
+    );
+
+    // Another unit finds it by a two-character query, with the facets.
+    let (status, found) = s
+        .get("/api/v1/resources?q=%E6%B3%B5%E6%88%BF&limit=10", &bus)
+        .await; // 泵房
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["items"][0]["id"], id.as_str(), "{found}");
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["facets"]["provider_org_id"][&water], 1);
+    assert_eq!(found["facets"]["share_attr"]["conditional"], 1);
+    let (status, p) = s.get("/api/v1/resources?colour=blue", &bus).await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_query"))
+    );
+
+    // Versions and the review steps.
+    let (_, v) = s
+        .get(&format!("/api/v1/resources/{id}/versions"), &bus)
+        .await;
+    assert_eq!(v["items"][0]["version"], 1);
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "submitted",
+            "returned",
+            "updated",
+            "submitted",
+            "approved"
+        ]
+    );
+
+    // A duty change opens a review task due 15 working days later on the calendar.
+    let (status, task) = s
+        .post(
+            &format!("/api/v1/orgs/{water}/duty-changes"),
+            &steward,
+            json!({"date": "2026-09-21", "description": "新增二次供水设施管理职责", "legal_source": "《城市供水条例》"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    assert_eq!(
+        (task["due_date"].as_str(), task["status"].as_str()),
+        (Some("2026-10-19"), Some("open"))
+    );
+}

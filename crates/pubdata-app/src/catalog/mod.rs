@@ -3,7 +3,7 @@
 //! the information-system registry.
 
 pub mod duty;
-// pub mod list;
+pub mod list;
 pub mod resources;
 pub mod search;
 pub mod systems;

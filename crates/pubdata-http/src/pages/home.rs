@@ -1,7 +1,9 @@
-//! The home page (工作台): who I am, and what is waiting for me, by role.
+//! The home page (工作台): who I am, and what is waiting for me, by role: for the authority
+//! the overdue catalog review tasks of every unit and the entries awaiting review; for a
+//! steward the unit's open review tasks and returned entries.
 
 use super::session::Session;
-use super::{Chrome, i18n, is_admin, render};
+use super::{Chrome, i18n, is_admin, render, today};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -27,6 +29,65 @@ struct HomePage {
     orgs_disabled: usize,
     users_total: usize,
     users_disabled: usize,
+    /// The authority's catalog work: every unit's overdue review tasks, entries awaiting review.
+    authority_work: Option<Work>,
+    /// A steward's: the unit's open review tasks (overdue first), its returned entries.
+    unit_work: Option<Work>,
+}
+
+struct TaskLine {
+    org_id: String,
+    org_name: String,
+    changed_on: String,
+    description: String,
+    due_date: String,
+    overdue: bool,
+    overdue_text: String,
+}
+
+struct Work {
+    tasks: Vec<TaskLine>,
+    overdue: usize,
+    submitted: i64,
+    returned: i64,
+    published: i64,
+    /// The steward's unit (for the links).
+    org_id: String,
+}
+
+fn work(w: home::CatalogWork, org_id: &str, s: &Session) -> Work {
+    let t = s.t();
+    let today = today();
+    let tasks: Vec<TaskLine> = w
+        .tasks
+        .iter()
+        .map(|k| {
+            let days = chrono::NaiveDate::parse_from_str(&k.due_date, "%Y-%m-%d")
+                .map(|d| (today - d).num_days().max(0))
+                .unwrap_or(0);
+            TaskLine {
+                org_id: k.org_id.clone(),
+                org_name: k.org_name.clone(),
+                changed_on: k.changed_on.clone(),
+                description: k.description.clone(),
+                due_date: k.due_date.clone(),
+                overdue: k.overdue,
+                overdue_text: if k.overdue {
+                    t.duty_overdue_by.replace("{n}", &days.to_string())
+                } else {
+                    String::new()
+                },
+            }
+        })
+        .collect();
+    Work {
+        overdue: tasks.iter().filter(|k| k.overdue).count(),
+        tasks,
+        submitted: w.count("submitted"),
+        returned: w.count("returned"),
+        published: w.count("published"),
+        org_id: org_id.to_owned(),
+    }
 }
 
 pub async fn home(State(st): State<AppState>, s: Session) -> Response {
@@ -51,6 +112,10 @@ pub async fn home(State(st): State<AppState>, s: Session) -> Response {
         as_count(o.users_total),
         as_count(o.users_disabled),
     );
+    let authority_work = home.catalog_authority.map(|w| work(w, "", &s));
+    let unit_work = home
+        .catalog_unit
+        .map(|w| work(w, a.org_id().unwrap_or_default(), &s));
     let page = HomePage {
         c: s.chrome("home"),
         display_name: me.display_name,
@@ -70,6 +135,8 @@ pub async fn home(State(st): State<AppState>, s: Session) -> Response {
         orgs_disabled,
         users_total,
         users_disabled,
+        authority_work,
+        unit_work,
     };
     render(StatusCode::OK, &page)
 }

@@ -15,6 +15,10 @@
 mod audit;
 mod auth;
 mod calendar;
+mod catalog_list;
+mod catalog_duty;
+mod systems;
+mod catalog;
 mod home;
 pub mod i18n;
 mod orgs;
@@ -66,8 +70,46 @@ pub fn routes() -> Router<AppState> {
         .route("/calendar/days", post(calendar::set_day))
         .route("/calendar/days/{date}/delete", post(calendar::delete_day))
         // catalog: resources
+        .route("/catalog", get(catalog::search))
+        .route("/catalog/new", get(catalog::new_form).post(catalog::create))
+        .route("/catalog/{id}", get(catalog::show))
+        .route("/catalog/{id}/edit", get(catalog::edit_form).post(catalog::update))
+        .route("/catalog/{id}/diff", get(catalog::diff))
+        .route("/catalog/{id}/submit", post(catalog::submit))
+        .route("/catalog/{id}/approve", post(catalog::approve))
+        .route("/catalog/{id}/return", post(catalog::return_))
+        .route("/catalog/{id}/withdraw", post(catalog::withdraw))
         // catalog: responsibility list and import
+        .route("/catalog/list", get(catalog_list::page))
+        .route("/catalog/list.csv", get(catalog_list::export_csv))
+        .route("/catalog/list.xlsx", get(catalog_list::export_xlsx))
+        .route(
+            "/catalog/import",
+            get(catalog_list::import_form).post(catalog_list::upload).layer(
+                axum::extract::DefaultBodyLimit::max(catalog_list::MAX_UPLOAD + 64 * 1024),
+            ),
+        )
+        .route("/catalog/import/run", post(catalog_list::run))
+        .route("/catalog/import/template.csv", get(catalog_list::template_csv))
+        .route("/catalog/import/template.xlsx", get(catalog_list::template_xlsx))
         // catalog: duty changes, review tasks, deadline rules, systems
+        .route(
+            "/catalog/tasks",
+            get(catalog_duty::list).post(catalog_duty::record),
+        )
+        .route("/catalog/tasks/{id}/close", post(catalog_duty::close))
+        .route("/admin/rules", get(catalog_duty::rules))
+        .route("/admin/rules/{key}", post(catalog_duty::set_rule))
+        .route("/systems", get(systems::list))
+        .route("/systems/new", get(systems::new_form).post(systems::create))
+        .route("/systems/{id}", get(systems::show))
+        .route(
+            "/systems/{id}/edit",
+            get(systems::edit_form).post(systems::update),
+        )
+        .route("/systems/{id}/submit", post(systems::submit))
+        .route("/systems/{id}/approve", post(systems::approve))
+        .route("/systems/{id}/status", post(systems::set_status))
         .layer(middleware::map_response(page_headers))
 }
 

@@ -1,5 +1,6 @@
 //! Units: the list, a new unit, a unit's page (edit, disable, enable).
 
+use super::catalog_duty::{TaskRow, task_rows};
 use super::session::{FormData, Session};
 use super::{Chrome, FormErrors, Opt, all_orgs, fixable, i18n, is_admin, render};
 use crate::AppState;
@@ -9,8 +10,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pubdata_app::ActionError;
+use pubdata_app::catalog::duty::{TaskQuery, list_review_tasks};
 use pubdata_app::platform::orgs::{self, Org, OrgInput};
+use pubdata_core::audit::Action;
 use pubdata_core::org::{OrgKind, Sector};
+use pubdata_core::policy;
 
 struct OrgRow {
     id: String,
@@ -129,6 +133,11 @@ struct OrgPage {
     sectors: Vec<Opt>,
     parents: Vec<Opt>,
     errors: FormErrors,
+    /// The unit's catalog review tasks, for who may see them (else no section).
+    tasks: Option<Vec<TaskRow>>,
+    overdue_tasks: usize,
+    /// Whether the viewer may record a duty change for the unit.
+    can_record_duty: bool,
 }
 
 async fn org_page(
@@ -170,7 +179,33 @@ async fn org_page(
             .filter(|o| org.is_none_or(|me| me.id != o.id))
             .map(|o| Opt::new(o.id.clone(), o.name.clone(), f.parent_id == o.id)),
     );
+    // The unit's review tasks, only for who may see them; a failure leaves the section out
+    // rather than failing the unit's page.
+    let tasks = match org {
+        Some(o)
+            if policy::view_unit_catalog(&s.actor, Action::ListReviewTasks, Some(&o.id))
+                .is_ok() =>
+        {
+            let q = TaskQuery {
+                org_id: Some(o.id.clone()),
+                status: None,
+                overdue: false,
+            };
+            list_review_tasks(&st.app, &s.actor, q)
+                .await
+                .ok()
+                .map(|l| task_rows(l, &list, s))
+        }
+        _ => None,
+    };
     let page = OrgPage {
+        overdue_tasks: tasks
+            .as_ref()
+            .map_or(0, |l| l.iter().filter(|t| t.overdue).count()),
+        tasks,
+        can_record_duty: org.is_some_and(|o| {
+            !o.disabled && policy::edit_catalog(&s.actor, Action::RecordDutyChange, &o.id).is_ok()
+        }),
         c: s.chrome("orgs"),
         id: org.map(|o| o.id.clone()),
         heading: org
