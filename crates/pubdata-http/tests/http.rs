@@ -1044,3 +1044,17 @@ async fn a_steward_catalogs_over_the_api_the_authority_returns_then_publishes_an
         (Some("2026-10-19"), Some("open"))
     );
 }
+
+#[tokio::test]
+async fn the_catalog_review_cycle_in_a_real_browser() {
+    if !browser_or_skip() {
+        return;
+    }
+    let s = spawn().await;
+    browser::catalogs_a_resource_through_review(
+        &s.base,
+        pubdata_app::demo::DEMO_PASSWORD,
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+    )
+    .await;
+}

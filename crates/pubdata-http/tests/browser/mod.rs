@@ -527,3 +527,199 @@ pub async fn audits_the_log_in_the_audit_view(base_url: &str, password: &str, sh
         panic!("browser test of the audit view: {e}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The catalog: a steward's entry through review to the responsibility list and the search
+// ---------------------------------------------------------------------------------------
+
+async fn type_into(c: &Client, css: &str, text: &str) -> Outcome {
+    let e = c
+        .find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("find {css}: {e}"))?;
+    e.clear().await.map_err(|e| format!("clear {css}: {e}"))?;
+    e.send_keys(text)
+        .await
+        .map_err(|e| format!("type into {css}: {e}"))
+}
+
+async fn choose(c: &Client, css: &str, value: &str) -> Outcome {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("find {css}: {e}"))?
+        .select_by_value(value)
+        .await
+        .map_err(|e| format!("choose {value} in {css}: {e}"))
+}
+
+async fn click(c: &Client, css: &str) -> Outcome {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("find {css}: {e}"))?
+        .click()
+        .await
+        .map_err(|e| format!("click {css}: {e}"))
+}
+
+async fn sign_out(c: &Client) -> Outcome {
+    click(c, ".who button").await?;
+    wait_for_title(c, "登录").await.map(|_| ())
+}
+
+async fn catalog_a_resource_through_review(
+    c: &Client,
+    base: &str,
+    password: &str,
+    shots: &Path,
+) -> Outcome {
+    // The water company's steward drafts an entry; the form shows the broken rule at its field.
+    sign_in(c, base, "water_steward", password).await?;
+    c.goto(&format!("{base}/catalog/new"))
+        .await
+        .map_err(cmd("open /catalog/new"))?;
+    wait_for_title(c, "编制资源").await?;
+    type_into(c, "#code", "3/99/998/0001").await?;
+    type_into(c, "#name", "二次供水泵房巡检记录").await?;
+    type_into(c, "#summary", "二次供水设施的巡检时间、水质指标与处置结果").await?;
+    choose(c, "#category", "departmental").await?;
+    type_into(c, "#theme", "公用事业").await?;
+    choose(c, "#format", "database").await?;
+    choose(c, "#update_cycle", "weekly").await?;
+    choose(c, "#share_attr", "conditional").await?;
+    choose(c, "#open_attr", "not_open").await?;
+    let api = c
+        .find(Locator::Css("input[name='share_methods'][value='api']"))
+        .await
+        .map_err(cmd("the api share method"))?;
+    if api
+        .prop("checked")
+        .await
+        .map_err(cmd("checked"))?
+        .as_deref()
+        != Some("true")
+    {
+        api.click().await.map_err(cmd("tick api"))?;
+    }
+    type_into(c, "input[name='fields[0][name]']", "泵房编号").await?;
+    type_into(c, "input[name='fields[0][code]']", "station_no").await?;
+    click(c, "input[name='fields[0][key]']").await?;
+    type_into(c, "input[name='fields[1][name]']", "巡检日期").await?;
+    type_into(c, "input[name='fields[1][code]']", "checked_on").await?;
+    choose(c, "select[name='fields[1][type]']", "D").await?;
+    click(c, "#save").await?;
+    wait_for_title(c, "编制资源").await?;
+    let page = text_of(c, "#resource-form").await?;
+    check(
+        page.contains("有条件共享的资源须写明共享条件"),
+        || format!("the refused form does not say which rule: {page:?}"),
+    )?;
+    check(
+        c.find(Locator::Css("input[name='fields[1][code]']"))
+            .await
+            .map_err(cmd("row 2"))?
+            .prop("value")
+            .await
+            .map_err(cmd("value"))?
+            .as_deref()
+            == Some("checked_on"),
+        || "the refused form lost what was typed".to_owned(),
+    )?;
+    full_screenshot(c, &shots.join("pubdata-catalog-form-refused.png")).await?;
+    type_into(c, "#share_condition", "用于供水安全监管与应急处置").await?;
+    click(c, "#save").await?;
+    wait_for_url(c, "notice=resource_created").await?;
+    let resource_url = c.current_url().await.map_err(cmd("url"))?;
+    let resource_url = resource_url
+        .as_str()
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    click(c, "#submit").await?;
+    wait_for_url(c, "notice=resource_submitted").await?;
+    sign_out(c).await?;
+
+    // The authority returns it with a reason, which the steward then sees.
+    sign_in(c, base, "admin", password).await?;
+    c.goto(&resource_url)
+        .await
+        .map_err(cmd("open the resource"))?;
+    wait_for_title(c, "二次供水泵房巡检记录").await?;
+    type_into(c, "#return-reason", "请补充水质指标信息项（如浑浊度）").await?;
+    click(c, "#return").await?;
+    wait_for_url(c, "notice=resource_returned").await?;
+    sign_out(c).await?;
+
+    sign_in(c, base, "water_steward", password).await?;
+    c.goto(&resource_url)
+        .await
+        .map_err(cmd("open the resource"))?;
+    wait_for_title(c, "二次供水泵房巡检记录").await?;
+    let banner = text_of(c, "#returned-banner").await?;
+    check(banner.contains("请补充水质指标信息项"), || {
+        format!("the returned banner reads {banner:?}")
+    })?;
+    full_screenshot(c, &shots.join("pubdata-catalog-returned.png")).await?;
+    click(c, "#edit").await?;
+    wait_for_url(c, "/edit").await?;
+    type_into(c, "input[name='fields[2][name]']", "浑浊度").await?;
+    type_into(c, "input[name='fields[2][code]']", "turbidity").await?;
+    choose(c, "select[name='fields[2][type]']", "F").await?;
+    click(c, "#save").await?;
+    wait_for_url(c, "notice=resource_saved").await?;
+    click(c, "#submit").await?;
+    wait_for_url(c, "notice=resource_submitted").await?;
+    sign_out(c).await?;
+
+    // Published, it is in the responsibility list and a two-character search finds it.
+    sign_in(c, base, "admin", password).await?;
+    c.goto(&resource_url)
+        .await
+        .map_err(cmd("open the resource"))?;
+    wait_for_title(c, "二次供水泵房巡检记录").await?;
+    click(c, "#approve").await?;
+    wait_for_url(c, "notice=resource_approved").await?;
+    let status = text_of(c, "#status").await?;
+    check(status.contains("已发布"), || {
+        format!("after approval the status reads {status:?}")
+    })?;
+    full_screenshot(c, &shots.join("pubdata-catalog-resource.png")).await?;
+
+    c.goto(&format!("{base}/catalog?q=%E6%B3%B5%E6%88%BF"))
+        .await
+        .map_err(cmd("search 泵房"))?;
+    wait_for_title(c, "目录").await?;
+    let results = text_of(c, "#resources").await?;
+    check(results.contains("二次供水泵房巡检记录"), || {
+        format!("searching 泵房 shows {results:?}")
+    })?;
+    full_screenshot(c, &shots.join("pubdata-catalog-search.png")).await?;
+
+    c.goto(&format!("{base}/catalog/list"))
+        .await
+        .map_err(cmd("open the responsibility list"))?;
+    wait_for_title(c, "责任清单").await?;
+    let list = c.source().await.map_err(cmd("page source"))?;
+    check(
+        list.contains("二次供水泵房巡检记录") && list.contains("浑浊度"),
+        || "the responsibility list lacks the new entry or its fields".to_owned(),
+    )?;
+    full_screenshot(c, &shots.join("pubdata-catalog-list.png")).await
+}
+
+/// The whole cycle in the pages: the demo `water_steward` drafts an entry (the form
+/// names the broken share rule and keeps what was typed), submits; `admin` returns it with a
+/// reason; the steward sees the reason, adds the missing field, resubmits; `admin` publishes
+/// it; it is then found by a two-character search and listed in the responsibility list.
+/// Screenshots go to `shots` (`pubdata-catalog-*.png`). Panics with what differed.
+pub async fn catalogs_a_resource_through_review(base_url: &str, password: &str, shots: &Path) {
+    let driver = Driver::start();
+    let client = driver.connect().await;
+    let base = base_url.trim_end_matches('/');
+    let outcome = catalog_a_resource_through_review(&client, base, password, shots).await;
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(e) = outcome {
+        panic!("browser test of the catalog: {e}");
+    }
+}
