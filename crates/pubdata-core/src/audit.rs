@@ -71,6 +71,7 @@ actions! {
     SearchResources => "search_resources", "检索目录";
     ViewResponsibilityList => "view_responsibility_list", "查看责任清单";
     ExportResponsibilityList => "export_responsibility_list", "导出责任清单";
+    CheckCatalogImport => "check_catalog_import", "检查目录导入文件";
     ImportCatalog => "import_catalog", "导入目录";
     RecordDutyChange => "record_duty_change", "登记职责或依据变化";
     CloseReviewTask => "close_review_task", "办结目录更新任务";

@@ -9,9 +9,11 @@ use crate::problem::Problem;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use pubdata_app::ActionError;
 use pubdata_app::catalog::duty::{self, CloseTaskInput, DutyChangeInput, RuleInput, TaskQuery};
+use pubdata_app::catalog::list::{self, ExportFormat, ImportMode};
 use pubdata_app::catalog::resources;
 use pubdata_app::catalog::search::{SearchInput, search_resources};
 use pubdata_app::catalog::systems::{self, SystemInput, SystemQuery};
@@ -42,6 +44,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/review-tasks/{id}/close", post(close_task))
         .route("/api/v1/deadline-rules", get(list_rules))
         .route("/api/v1/deadline-rules/{key}", axum::routing::put(set_rule))
+        .route("/api/v1/responsibility-list", get(responsibility_list))
+        .route(
+            "/api/v1/catalog/import",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::pages::catalog_list::MAX_UPLOAD,
+            )),
+        )
 }
 
 fn to_json<T: serde::Serialize>(v: T) -> axum::Json<Value> {
@@ -343,4 +352,82 @@ async fn set_rule(
             .await
             .map_err(|e| c.problem(e))?,
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    org_id: Option<String>,
+    /// `json` (default), `csv` or `xlsx`.
+    format: Option<String>,
+}
+
+/// The responsibility list: JSON items, or the import template's CSV or XLSX as a download.
+async fn responsibility_list(
+    State(s): State<AppState>,
+    c: Caller,
+    q: QueryResult<ListQuery>,
+) -> Result<Response, Problem> {
+    let q = query(&c, q)?;
+    let org = q.org_id.as_deref().filter(|o| !o.is_empty());
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => {
+            let items = list::responsibility_list(&s.app, &c.actor, org)
+                .await
+                .map_err(|e| c.problem(e))?;
+            Ok(axum::Json(json!({"items": items, "next_cursor": null})).into_response())
+        }
+        other => {
+            let format = ExportFormat::parse(other)
+                .ok_or_else(|| c.problem(ActionError::BadRequest("invalid_export_format")))?;
+            let export = list::export_responsibility_list(&s.app, &c.actor, org, format)
+                .await
+                .map_err(|e| c.problem(e))?;
+            Ok(crate::pages::catalog_list::download(export))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportQuery {
+    /// `check` (default), `import_all` or `import_good`.
+    mode: Option<String>,
+    org_id: Option<String>,
+    /// A name for the report (the file's own name); the content decides the format.
+    filename: Option<String>,
+}
+
+/// A catalog file in the request body, as is (CSV in UTF-8, GBK or GB18030, or XLSX): the
+/// report, 200; an `import_all` of a file with errors is 422 `import_has_errors` with the
+/// report as `report`.
+async fn import(
+    State(s): State<AppState>,
+    c: Caller,
+    q: QueryResult<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let q = query(&c, q)?;
+    let mode = ImportMode::parse(q.mode.as_deref().unwrap_or("check"))
+        .ok_or_else(|| c.problem(ActionError::BadRequest("invalid_import_mode")))?;
+    let org = q.org_id.as_deref().filter(|o| !o.is_empty());
+    let report = list::import_catalog(&s.app, &c.actor, org, &body, q.filename.as_deref(), mode)
+        .await
+        .map_err(|e| c.problem(e))?;
+    if let Some(code) = report.refused {
+        // The problem document, with the report that says what to fix.
+        let title = crate::problem::title(code, c.lang);
+        let body = json!({
+            "type": format!("https://pubdata.invalid/problems/{code}"),
+            "title": title, "status": 422, "detail": title, "code": code,
+            "request_id": c.request_id, "report": report,
+        });
+        let mut res = (StatusCode::UNPROCESSABLE_ENTITY, body.to_string()).into_response();
+        res.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/problem+json"),
+        );
+        return Ok(res);
+    }
+    Ok(to_json(report).into_response())
 }

@@ -372,6 +372,20 @@ pub const ENDPOINTS: &[(&str, &str, &str, &str, u16)] = &[
     ),
     (
         "get",
+        "/api/v1/responsibility-list",
+        "The responsibility list (责任清单) of published resources, one unit (?org_id=) or city-wide: ?format=json (default: {items: [{id, code, name, provider_org_id, provider_name, fields, update_cycle, share_attr, share_condition, share_methods, open_attr, open_condition, published_at}]}) | csv (UTF-8 with BOM) | xlsx — the import template's columns, one row per field",
+        "staff",
+        200,
+    ),
+    (
+        "post",
+        "/api/v1/catalog/import",
+        "Import a catalog file sent as the request body (CSV in UTF-8, UTF-8 with BOM, GBK or GB18030 — detected; or XLSX; at most 20 MiB): ?mode=check (default: nothing changes) | import_all (only if the file has no error; else 422 import_has_errors with the report as `report`) | import_good (the resources without error become drafts) &org_id= (the importing unit; a steward's own) &filename= → the report {mode, format, encoding, rows, resources, good_resources, unknown_columns, error_count, errors: [{row, column, code, message_zh, message_en}], imported, resource_ids}. One transaction: all or nothing",
+        "steward (its own unit), platform_admin",
+        200,
+    ),
+    (
+        "get",
         "/api/v1/openapi.json",
         "This document",
         "anyone",

@@ -427,6 +427,64 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "Some of the system's resources are not published in the catalog, so it is not approved",
     ),
     ("invalid_status", "状态有误", "The status is invalid"),
+    (
+        "missing_columns",
+        "导入文件缺少必需的列",
+        "The file lacks required columns",
+    ),
+    (
+        "duplicate_columns",
+        "导入文件有重复的列",
+        "The file has a column twice",
+    ),
+    (
+        "no_data_rows",
+        "导入文件没有数据行",
+        "The file has no data rows",
+    ),
+    ("empty_file", "文件为空", "The file is empty"),
+    (
+        "unsupported_file",
+        "文件不是 CSV 或 XLSX",
+        "The file is not CSV or XLSX",
+    ),
+    (
+        "unknown_encoding",
+        "无法识别文件编码（支持 UTF-8、GBK、GB18030）",
+        "The file's encoding is not UTF-8, GBK or GB18030",
+    ),
+    (
+        "xlsx_too_large",
+        "XLSX 文件解压后过大或声明的区域过大",
+        "The XLSX file unpacks too large or declares too large a range",
+    ),
+    ("invalid_xlsx", "XLSX 文件已损坏", "The XLSX file is broken"),
+    (
+        "invalid_csv",
+        "CSV 文件格式有误",
+        "The CSV file is malformed",
+    ),
+    ("no_header", "文件没有表头行", "The file has no header row"),
+    (
+        "too_many_rows",
+        "文件行数超过上限",
+        "The file has too many rows",
+    ),
+    (
+        "import_has_errors",
+        "文件有错误，未导入任何资源",
+        "The file has errors: nothing was imported",
+    ),
+    (
+        "invalid_import_mode",
+        "导入方式应为 check、import_all 或 import_good",
+        "mode must be check, import_all or import_good",
+    ),
+    (
+        "invalid_export_format",
+        "导出格式应为 json、csv 或 xlsx",
+        "format must be json, csv or xlsx",
+    ),
     ("internal_error", "服务器内部错误", "Internal server error"),
 ];
 

@@ -1058,3 +1058,95 @@ async fn the_catalog_review_cycle_in_a_real_browser() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_gbk_catalog_file_is_checked_row_by_row_and_only_its_good_resources_imported() {
+    let s = spawn().await;
+    let steward = s.token("bus_steward", "write").await;
+    let csv = "资源代码,资源名称,资源摘要,提供单位,资源格式,更新周期,共享属性,共享条件,共享方式,开放属性,信息项名称,信息项代码,数据类型,是否主键\r\n\
+        3/88/001/0001,公交站点客流统计,各站点每日上下车人次,澜江公交集团有限责任公司,数据库,每日,无条件共享,,接口,无条件开放,站点编号,stop_no,C,是\r\n\
+        3/88/001/0001,,,,,,,,,,统计日期,stat_date,D,否\r\n\
+        3/88/001/0002,公交车辆维修记录,车辆维修时间与项目,澜江公交集团有限责任公司,数据库,每月,有条件共享,,接口,不予开放,车辆编号,bus_no,C,是\r\n";
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(csv);
+    assert!(!unmappable);
+    let send = |mode: &'static str| {
+        s.client
+            .post(s.url(&format!(
+                "/api/v1/catalog/import?mode={mode}&filename=catalog.csv"
+            )))
+            .bearer_auth(&steward)
+            .header("content-type", "text/csv")
+            .body(gbk.to_vec())
+            .send()
+    };
+
+    let r = send("check").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let report: Value = r.json().await.unwrap();
+    assert_eq!(report["encoding"], "GB18030/GBK", "{report}");
+    assert_eq!(
+        (
+            report["rows"].as_i64(),
+            report["resources"].as_i64(),
+            report["imported"].as_i64()
+        ),
+        (Some(3), Some(2), Some(0)),
+        "{report}"
+    );
+    assert_eq!(report["errors"][0]["row"], 4, "{report}");
+    assert_eq!(
+        report["errors"][0]["code"], "share_condition_required",
+        "{report}"
+    );
+
+    let r = send("import_all").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(
+        (p["code"].as_str(), p["report"]["imported"].as_i64()),
+        (Some("import_has_errors"), Some(0)),
+        "{p}"
+    );
+
+    let r = send("import_good").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let report: Value = r.json().await.unwrap();
+    assert_eq!(report["imported"], 1, "{report}");
+    let (_, found) = s
+        .get(
+            "/api/v1/resources?q=%E5%AE%A2%E6%B5%81&status=draft",
+            &steward,
+        )
+        .await; // 客流
+    assert_eq!(found["items"][0]["name"], "公交站点客流统计", "{found}");
+    assert_eq!(found["items"][0]["fields"][1]["type"], "D", "{found}");
+
+    // Garbage is a clear 422, not a crash; the list exports as the same template.
+    let r = s
+        .client
+        .post(s.url("/api/v1/catalog/import"))
+        .bearer_auth(&steward)
+        .body(vec![0xff_u8, 0xfe, 0x00, 0x01])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = s
+        .client
+        .get(s.url("/api/v1/responsibility-list?format=csv"))
+        .bearer_auth(&steward)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    let body = r.bytes().await.unwrap();
+    assert!(
+        body.starts_with(b"\xef\xbb\xbf") && String::from_utf8_lossy(&body).contains("资源代码")
+    );
+}

@@ -1148,7 +1148,12 @@ pub async fn import_catalog(
     mode: ImportMode,
 ) -> Result<ImportReport, ActionError> {
     let org_id = org_id.map(str::trim).filter(|o| !o.is_empty());
-    let a = Audited::new(app, actor, Action::ImportCatalog).with_target(match org_id {
+    // A check changes nothing and is logged as what it is; an import as an import.
+    let action = match mode {
+        ImportMode::Check => Action::CheckCatalogImport,
+        _ => Action::ImportCatalog,
+    };
+    let a = Audited::new(app, actor, action).with_target(match org_id {
         Some(o) => Target::new("org", o),
         None => Target::new("catalog", "import"),
     });
@@ -1227,13 +1232,15 @@ async fn import(
         ));
     }
 
-    // One transaction: a read for a check, the write (begun before the checks against the
-    // catalog, so that they still hold when the drafts go in) for an import.
-    let mut tx = match mode {
-        ImportMode::Check => a.app.db().begin_read().await?,
-        _ => a.begin().await?,
+    // The units, read first: the file is parsed outside the write transaction, which an
+    // import holds (on SQLite, the database's one writer) only for the catalog's checks and
+    // the inserts. (A unit disabled in between fails the import in `insert_draft`.)
+    let orgs = {
+        let mut read = a.app.db().begin_read().await?;
+        let orgs = all_orgs(&mut read).await?;
+        read.rollback().await?;
+        orgs
     };
-    let orgs = all_orgs(&mut tx).await?;
     if let Some(o) = org_id
         && !orgs.iter().any(|r| r.id == o)
     {
@@ -1296,6 +1303,13 @@ async fn import(
         Ok(org.id.clone())
     };
     let mut parsed = parse_table(&table, &map, &provider);
+
+    // One transaction: a read for a check; for an import the write, begun before the checks
+    // against the catalog so that they still hold when the drafts go in.
+    let mut tx = match mode {
+        ImportMode::Check => a.app.db().begin_read().await?,
+        _ => a.begin().await?,
+    };
 
     // Codes already in the catalog.
     for (gi, r) in parsed.resources.iter().enumerate() {

@@ -213,7 +213,7 @@ pub async fn page(State(st): State<AppState>, s: Session) -> Response {
 
 /// A download: `Content-Disposition: attachment` with the ASCII name and the UTF-8 one
 /// (RFC 6266 / RFC 8187 `filename*`).
-fn download(e: Export) -> Response {
+pub(crate) fn download(e: Export) -> Response {
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
         e.ascii_filename,

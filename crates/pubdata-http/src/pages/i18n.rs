@@ -452,8 +452,8 @@ table! {
     list_col_share: "共享属性", "Sharing";
     list_col_open: "开放属性", "Opening";
     list_fields_unit: "项", "fields";
-    list_share_methods: "方式", "By";
-    list_condition: "条件", "Condition";
+    list_share_methods: "方式：", "By: ";
+    list_condition: "条件：", "Condition: ";
     list_empty: "暂无已发布的资源", "No published resources";
     list_empty_hint: "资源经提供单位编制、大数据主管部门审核发布后列入责任清单。", "A resource joins the list once its unit has drafted it and the data authority has approved it.";
     list_import_title: "导入目录", "Import a catalog";
@@ -760,7 +760,10 @@ pub fn notice(code: &str, lang: Lang) -> Option<&'static str> {
         "resource_approved" => ("审核通过，资源已发布", "Approved: the resource is published"),
         "resource_returned" => ("资源已退回提供单位修改", "The resource was returned for changes"),
         "resource_withdrawn" => ("资源已撤销", "The resource was withdrawn"),
-        "catalog_imported" => ("目录已导入为草稿，请逐条检查后提交审核", "The catalog was imported as drafts: check each and submit it for review"),
+        "catalog_imported" => (
+            "目录已导入为草稿，请逐条检查后提交审核",
+            "The catalog was imported as drafts: check each and submit it for review",
+        ),
         _ => return None,
     };
     Some(if lang == Lang::En { en } else { zh })

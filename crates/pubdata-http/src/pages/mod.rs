@@ -15,7 +15,7 @@
 mod audit;
 mod auth;
 mod calendar;
-mod catalog_list;
+pub(crate) mod catalog_list;
 mod catalog_duty;
 mod systems;
 mod catalog;
@@ -85,13 +85,21 @@ pub fn routes() -> Router<AppState> {
         .route("/catalog/list.xlsx", get(catalog_list::export_xlsx))
         .route(
             "/catalog/import",
-            get(catalog_list::import_form).post(catalog_list::upload).layer(
-                axum::extract::DefaultBodyLimit::max(catalog_list::MAX_UPLOAD + 64 * 1024),
-            ),
+            get(catalog_list::import_form)
+                .post(catalog_list::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    catalog_list::MAX_UPLOAD + 64 * 1024,
+                )),
         )
         .route("/catalog/import/run", post(catalog_list::run))
-        .route("/catalog/import/template.csv", get(catalog_list::template_csv))
-        .route("/catalog/import/template.xlsx", get(catalog_list::template_xlsx))
+        .route(
+            "/catalog/import/template.csv",
+            get(catalog_list::template_csv),
+        )
+        .route(
+            "/catalog/import/template.xlsx",
+            get(catalog_list::template_xlsx),
+        )
         // catalog: duty changes, review tasks, deadline rules, systems
         .route(
             "/catalog/tasks",
