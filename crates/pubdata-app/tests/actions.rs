@@ -1366,10 +1366,7 @@ async fn every_call_leaves_exactly_one_audit_entry() {
             "deny:bad_credentials"
         ));
         let start = one_more!(
-            sign_in(app, "counted", PASSWORD)
-                .await
-                .ok()
-                .expect("sign in"),
+            sign_in(app, "counted", PASSWORD).await.expect("sign in"),
             Action::SignIn,
             "allow"
         );

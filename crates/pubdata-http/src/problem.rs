@@ -548,14 +548,14 @@ impl IntoResponse for Problem {
                     json!({"field": f.field, "code": f.code, "message": message})
                 })
                 .collect();
-            if self.detail.is_none() {
-                if let Some(f) = errors.first() {
-                    body["detail"] = json!(if self.lang == Lang::En {
-                        &f.message_en
-                    } else {
-                        &f.message_zh
-                    });
-                }
+            if self.detail.is_none()
+                && let Some(f) = errors.first()
+            {
+                body["detail"] = json!(if self.lang == Lang::En {
+                    &f.message_en
+                } else {
+                    &f.message_zh
+                });
             }
         }
         let mut res = (status, body.to_string()).into_response();

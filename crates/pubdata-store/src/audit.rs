@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 /// Arbitrary, fixed: the advisory-lock key that serializes audit appends on PostgreSQL.
-const PG_AUDIT_LOCK: i64 = 0x7075_6264_6174_61; // "pubdata"
+const PG_AUDIT_LOCK: i64 = 0x0070_7562_6461_7461; // "pubdata"
 
 /// Rows a multi-row INSERT carries; keeps the bind count well under both databases' limits.
 const ENTRY_ROWS_PER_INSERT: usize = 400;

@@ -669,3 +669,87 @@ async fn a_database_restored_from_an_older_copy_is_not_signed_over() {
     ok(&pubdata(&dir, &["audit", "checkpoint"]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------------------------------
+// The catalog's responsibility list from the command line
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn the_exported_list_reimports_only_where_its_codes_are_new() {
+    let dir = temp_dir("catalog");
+    ok(&pubdata(&dir, &["demo"]));
+    let csv = dir.join("list.csv");
+    let out = ok(&pubdata(
+        &dir,
+        &["catalog", "export", "--out", csv.to_str().unwrap()],
+    ));
+    assert!(out.contains("wrote"), "{out}");
+
+    // Every code is in the catalog already: the check names each and exits 1.
+    let checked = pubdata(&dir, &["catalog", "import", csv.to_str().unwrap()]);
+    assert_eq!(checked.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        report.contains("UTF-8") && report.contains("resource_code_taken"),
+        "{report}"
+    );
+
+    // One resource under a new code, as a GBK file: that one imports, as a draft.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let text = text.trim_start_matches('\u{feff}');
+    let header = text.lines().next().unwrap();
+    let first_code = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_owned();
+    let rows: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with(&format!("{first_code},")))
+        .collect();
+    let new_code = format!("{}9", &first_code[..first_code.len() - 1]);
+    let body = rows
+        .iter()
+        .map(|r| r.replacen(&first_code, &new_code, 1))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let gbk = dir.join("new.csv");
+    std::fs::write(
+        &gbk,
+        encoding_rs::GBK
+            .encode(&format!("{header}\r\n{body}\r\n"))
+            .0,
+    )
+    .unwrap();
+    let out = ok(&pubdata(
+        &dir,
+        &[
+            "catalog",
+            "import",
+            gbk.to_str().unwrap(),
+            "--mode",
+            "import-all",
+        ],
+    ));
+    assert!(
+        out.contains("GB18030/GBK") && out.contains("imported 1 resources"),
+        "{out}"
+    );
+
+    let bad = pubdata(
+        &dir,
+        &[
+            "catalog",
+            "export",
+            "--out",
+            dir.join("list.txt").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains(".csv or .xlsx"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

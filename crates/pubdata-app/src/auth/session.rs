@@ -114,13 +114,12 @@ pub(crate) async fn check_enabled(
     if user.disabled {
         return Err(ActionError::Unauthenticated("account_disabled"));
     }
-    if let Some(org) = &user.org_id {
-        if pubdata_store::orgs::get(tx, org)
+    if let Some(org) = &user.org_id
+        && pubdata_store::orgs::get(tx, org)
             .await?
             .is_some_and(|o| o.disabled)
-        {
-            return Err(ActionError::Unauthenticated("account_disabled"));
-        }
+    {
+        return Err(ActionError::Unauthenticated("account_disabled"));
     }
     Ok(())
 }

@@ -101,10 +101,10 @@ async fn check_references(
             ));
         }
     }
-    if let Some(other) = store::get_by_code(tx, &doc.code).await? {
-        if Some(other.id.as_str()) != id {
-            return Err(ActionError::Conflict("resource_code_taken"));
-        }
+    if let Some(other) = store::get_by_code(tx, &doc.code).await?
+        && Some(other.id.as_str()) != id
+    {
+        return Err(ActionError::Conflict("resource_code_taken"));
     }
     if let Some(system) = &doc.system_id {
         match pubdata_store::catalog::systems::get(tx, system).await? {
@@ -304,7 +304,9 @@ pub async fn update_resource(
     .await
 }
 
-/// Moves a resource from one of `from` to `to`, recording the step; `decide` is the policy.
+/// Moves a resource from one of `from` to `to`, recording the step (the four review steps
+/// differ only in these arguments).
+#[allow(clippy::too_many_arguments)]
 async fn transition(
     app: &App,
     actor: &Actor,

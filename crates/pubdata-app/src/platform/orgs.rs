@@ -148,15 +148,15 @@ async fn check_clashes(
     org: &ValidOrg,
     id: Option<&str>,
 ) -> Result<(), ActionError> {
-    if let Some(other) = store::get_by_uscc(tx, org.uscc.as_str()).await? {
-        if Some(other.id.as_str()) != id {
-            return Err(ActionError::Conflict("uscc_taken"));
-        }
+    if let Some(other) = store::get_by_uscc(tx, org.uscc.as_str()).await?
+        && Some(other.id.as_str()) != id
+    {
+        return Err(ActionError::Conflict("uscc_taken"));
     }
-    if let Some(other) = store::get_by_name(tx, &org.name).await? {
-        if Some(other.id.as_str()) != id {
-            return Err(ActionError::Conflict("org_name_taken"));
-        }
+    if let Some(other) = store::get_by_name(tx, &org.name).await?
+        && Some(other.id.as_str()) != id
+    {
+        return Err(ActionError::Conflict("org_name_taken"));
     }
     if let Some(parent) = &org.parent_id {
         if store::get(tx, parent).await?.is_none() {
@@ -170,18 +170,18 @@ async fn check_clashes(
                 ),
             ));
         }
-        if let Some(id) = id {
-            if parent == id || store::ancestors(tx, parent).await?.iter().any(|a| a == id) {
-                return Err(ActionError::invalid(
-                    "invalid_input",
-                    FieldError::new(
-                        "parent_id",
-                        "parent_cycle",
-                        "上级单位不能是本单位或其下级",
-                        "parent would make a cycle",
-                    ),
-                ));
-            }
+        if let Some(id) = id
+            && (parent == id || store::ancestors(tx, parent).await?.iter().any(|a| a == id))
+        {
+            return Err(ActionError::invalid(
+                "invalid_input",
+                FieldError::new(
+                    "parent_id",
+                    "parent_cycle",
+                    "上级单位不能是本单位或其下级",
+                    "parent would make a cycle",
+                ),
+            ));
         }
     }
     Ok(())

@@ -964,7 +964,7 @@ async fn a_system_is_approved_only_when_every_resource_it_declares_is_published(
             ("approved", None),
             "{b}"
         );
-        assert_eq!(ok.resource_ids, [r.id.clone()], "{b}");
+        assert_eq!(ok.resource_ids, std::slice::from_ref(&r.id), "{b}");
         let live = systems::set_system_status(app, &water.steward, &s.id, "in_service")
             .await
             .expect(b);

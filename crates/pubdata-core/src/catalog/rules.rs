@@ -348,21 +348,20 @@ pub fn check(doc: &ResourceDoc) -> Vec<Violation> {
         .map(|f| f.grade)
         .filter(|g| (1..=4).contains(g))
         .max()
+        && doc.grade < top
     {
-        if doc.grade < top {
-            out.push(v(
-                "grade",
-                "grade_below_fields",
-                format!(
-                    "资源分级（{}级）不得低于其信息项的最高分级（{top}级）",
-                    doc.grade
-                ),
-                format!(
-                    "the resource's grade ({}) cannot be below its highest field grade ({top})",
-                    doc.grade
-                ),
-            ));
-        }
+        out.push(v(
+            "grade",
+            "grade_below_fields",
+            format!(
+                "资源分级（{}级）不得低于其信息项的最高分级（{top}级）",
+                doc.grade
+            ),
+            format!(
+                "the resource's grade ({}) cannot be below its highest field grade ({top})",
+                doc.grade
+            ),
+        ));
     }
     if doc.tags.len() > MAX_TAGS || doc.tags.iter().any(|t| t.chars().count() > 30) {
         out.push(v(
@@ -372,15 +371,15 @@ pub fn check(doc: &ResourceDoc) -> Vec<Violation> {
             format!("at most {MAX_TAGS} tags of at most 30 characters"),
         ));
     }
-    if let Some(d) = &doc.release_date {
-        if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-            out.push(v(
-                "release_date",
-                "invalid_release_date",
-                "发布日期应为 YYYY-MM-DD",
-                "release date must be YYYY-MM-DD",
-            ));
-        }
+    if let Some(d) = &doc.release_date
+        && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
+    {
+        out.push(v(
+            "release_date",
+            "invalid_release_date",
+            "发布日期应为 YYYY-MM-DD",
+            "release date must be YYYY-MM-DD",
+        ));
     }
     out
 }

@@ -757,8 +757,14 @@ pub fn notice(code: &str, lang: Lang) -> Option<&'static str> {
         "resource_created" => ("资源已保存为草稿", "The resource was saved as a draft"),
         "resource_saved" => ("资源已保存", "The resource was saved"),
         "resource_submitted" => ("已提交审核", "The resource was submitted for review"),
-        "resource_approved" => ("审核通过，资源已发布", "Approved: the resource is published"),
-        "resource_returned" => ("资源已退回提供单位修改", "The resource was returned for changes"),
+        "resource_approved" => (
+            "审核通过，资源已发布",
+            "Approved: the resource is published",
+        ),
+        "resource_returned" => (
+            "资源已退回提供单位修改",
+            "The resource was returned for changes",
+        ),
         "resource_withdrawn" => ("资源已撤销", "The resource was withdrawn"),
         "catalog_imported" => (
             "目录已导入为草稿，请逐条检查后提交审核",

@@ -15,14 +15,14 @@
 mod audit;
 mod auth;
 mod calendar;
-pub(crate) mod catalog_list;
-mod catalog_duty;
-mod systems;
 mod catalog;
+mod catalog_duty;
+pub(crate) mod catalog_list;
 mod home;
 pub mod i18n;
 mod orgs;
 pub mod session;
+mod systems;
 mod tokens;
 mod users;
 
@@ -73,7 +73,10 @@ pub fn routes() -> Router<AppState> {
         .route("/catalog", get(catalog::search))
         .route("/catalog/new", get(catalog::new_form).post(catalog::create))
         .route("/catalog/{id}", get(catalog::show))
-        .route("/catalog/{id}/edit", get(catalog::edit_form).post(catalog::update))
+        .route(
+            "/catalog/{id}/edit",
+            get(catalog::edit_form).post(catalog::update),
+        )
         .route("/catalog/{id}/diff", get(catalog::diff))
         .route("/catalog/{id}/submit", post(catalog::submit))
         .route("/catalog/{id}/approve", post(catalog::approve))
@@ -225,19 +228,30 @@ impl Chrome {
             if is_admin(a) || a.has_role(Role::Steward) {
                 items.push(item("/catalog/new", t.nav_catalog_new, "catalog_new"));
             }
-            items.push(item("/catalog/list", t.nav_responsibility_list, "catalog_list"));
+            items.push(item(
+                "/catalog/list",
+                t.nav_responsibility_list,
+                "catalog_list",
+            ));
             if is_admin(a) || a.has_role(Role::Steward) {
-                items.push(item("/catalog/import", t.nav_catalog_import, "catalog_import"));
+                items.push(item(
+                    "/catalog/import",
+                    t.nav_catalog_import,
+                    "catalog_import",
+                ));
             }
             items.push(item("/catalog/tasks", t.nav_review_tasks, "catalog_tasks"));
             items.push(item("/systems", t.nav_systems, "systems"));
             if is_admin(a) {
                 items.push(item("/admin/rules", t.nav_deadline_rules, "rules"));
             }
-            nav.insert(1, NavGroup {
-                title: t.nav_catalog,
-                items,
-            });
+            nav.insert(
+                1,
+                NavGroup {
+                    title: t.nav_catalog,
+                    items,
+                },
+            );
         }
         // The same roles the audit view's action admits (`policy::view_audit_log`).
         if is_admin(a) || a.has_role(Role::Auditor) {

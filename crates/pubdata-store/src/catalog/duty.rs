@@ -97,7 +97,8 @@ pub async fn list_tasks(
     )
 }
 
-/// Closes a task if it is still open; false if it was not.
+/// Closes a task if it is still open; false if it was not. (One argument a column.)
+#[allow(clippy::too_many_arguments)]
 pub async fn close_task(
     tx: &mut Tx,
     _: &Permit,
