@@ -27,6 +27,24 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Catalog search latency (p50/p95/p99) over a synthetic catalog, through the action (with
+    /// its audit entry) and the store alone, against a plain `LIKE` scan doing the same work
+    /// (a page and the facet counts) on the same table.
+    Search {
+        /// Catalog entries to generate (at most 999,999).
+        #[arg(long, default_value_t = 100_000)]
+        resources: u64,
+        /// Measured rounds over the fixed list of queries (after one warm-up round).
+        #[arg(long, default_value_t = 20)]
+        iterations: u64,
+        /// Measure on PostgreSQL instead of a fresh SQLite file: a server URL on which the
+        /// bench creates, and then drops, a scratch database.
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Keep the bench database afterwards (prints where), to inspect its query plans.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 pub async fn run(cmd: &BenchCommand) -> Result<()> {
@@ -36,6 +54,12 @@ pub async fn run(cmd: &BenchCommand) -> Result<()> {
             batch,
             postgres,
         } => audit(*entries, batch, postgres.as_deref()).await,
+        BenchCommand::Search {
+            resources,
+            iterations,
+            postgres,
+            keep,
+        } => crate::bench_search::run(*resources, *iterations, postgres.as_deref(), *keep).await,
     }
 }
 
@@ -70,7 +94,7 @@ fn per_second(n: u64, d: Duration) -> f64 {
 }
 
 /// Where a bench database lives, to remove it afterwards.
-enum Scratch {
+pub(crate) enum Scratch {
     Dir(std::path::PathBuf),
     Postgres { server: String, name: String },
 }
@@ -156,7 +180,7 @@ async fn audit(entries: u64, batches: &[u64], postgres: Option<&str>) -> Result<
     Ok(())
 }
 
-async fn close(db: Db, scratch: Scratch) {
+pub(crate) async fn close(db: Db, scratch: Scratch) {
     db.close().await;
     match scratch {
         Scratch::Dir(d) => {

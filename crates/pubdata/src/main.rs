@@ -12,6 +12,8 @@ use pubdata_http::HttpConfig;
 use std::path::PathBuf;
 
 mod bench;
+mod bench_search;
+mod catalog;
 mod check;
 
 #[derive(Parser)]
@@ -128,6 +130,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// The catalog's responsibility list: import a city's catalog file, export the list.
+    Catalog {
+        #[command(subcommand)]
+        command: catalog::CatalogCommand,
     },
     /// The audit log: export, checkpoints, key rotation, and checking proofs offline.
     Audit {
@@ -342,6 +349,7 @@ async fn main() -> Result<()> {
             println!("{}", created.token);
         }
         Command::Audit { command } => audit_command(&app, command).await?,
+        Command::Catalog { command } => catalog::run(&app, command).await?,
         Command::VerifyLog { .. } | Command::Bench { .. } => unreachable!("handled above"),
     }
     Ok(())
