@@ -561,6 +561,21 @@ async fn click(c: &Client, css: &str) -> Outcome {
         .map_err(|e| format!("click {css}: {e}"))
 }
 
+/// Waits until the element `css` holds `part` (re-finding it: the page may be replaced).
+async fn wait_for_text(c: &Client, css: &str, part: &str) -> Outcome {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text = text_of(c, css).await.unwrap_or_default();
+        if text.contains(part) {
+            return Ok(());
+        }
+        check(Instant::now() < deadline, || {
+            format!("after 15 s {css} does not hold {part:?}: {text:?}")
+        })?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn sign_out(c: &Client) -> Outcome {
     click(c, ".who button").await?;
     wait_for_title(c, "登录").await.map(|_| ())
@@ -607,12 +622,8 @@ async fn catalog_a_resource_through_review(
     type_into(c, "input[name='fields[1][code]']", "checked_on").await?;
     choose(c, "select[name='fields[1][type]']", "D").await?;
     click(c, "#save").await?;
-    wait_for_title(c, "编制资源").await?;
-    let page = text_of(c, "#resource-form").await?;
-    check(
-        page.contains("有条件共享的资源须写明共享条件"),
-        || format!("the refused form does not say which rule: {page:?}"),
-    )?;
+    // The refused form has the same title as the blank one: wait for its message.
+    wait_for_text(c, "#resource-form", "有条件共享的资源须写明共享条件").await?;
     check(
         c.find(Locator::Css("input[name='fields[1][code]']"))
             .await
