@@ -104,7 +104,7 @@ pub async fn append_batch(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Range<u
         // The hot path: sqlx hops to its worker thread for every statement; here the
         // statements run on the same connection, in the same transaction, directly.
         let mut handle = t.lock_handle().await?;
-        return direct::with_connection(&mut handle, |c| direct::append(c, entries));
+        return crate::db::with_sqlite_connection(&mut handle, |c| direct::append(c, entries));
     }
     lock(tx).await?;
     let start = size(tx).await?;
@@ -128,20 +128,6 @@ pub async fn append_batch(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Range<u
 mod direct {
     use super::*;
     use rusqlite::Connection;
-    use sqlx::sqlite::LockedSqliteHandle;
-
-    /// Runs `work` on the connection behind `handle`, inside whatever transaction it is in.
-    pub(super) fn with_connection<T>(
-        handle: &mut LockedSqliteHandle<'_>,
-        work: impl FnOnce(&Connection) -> Result<T>,
-    ) -> Result<T> {
-        // SAFETY: while the handle is locked, sqlx's worker makes no call on this connection;
-        // `from_handle` borrows the connection and does not close it when dropped.
-        let conn = unsafe { Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-        let result = work(&conn);
-        drop(conn);
-        result
-    }
 
     pub(super) fn append(c: &Connection, entries: &[AuditEntry]) -> Result<Range<u64>> {
         let start = c.query_row(
@@ -635,7 +621,7 @@ pub mod baseline {
             .collect();
         if let Tx::Sqlite(t) = tx {
             let mut handle = t.lock_handle().await?;
-            return direct::with_connection(&mut handle, |c| {
+            return crate::db::with_sqlite_connection(&mut handle, |c| {
                 direct::insert(c, TABLE, &rows, |_| Ok(()))
             });
         }

@@ -62,6 +62,20 @@ impl StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// Runs `work` through rusqlite on the SQLite connection behind `handle`, inside whatever
+/// transaction it is in: the hot paths DESIGN.md §3 allows (audit appends, catalog search).
+pub(crate) fn with_sqlite_connection<T>(
+    handle: &mut sqlx::sqlite::LockedSqliteHandle<'_>,
+    work: impl FnOnce(&rusqlite::Connection) -> Result<T>,
+) -> Result<T> {
+    // SAFETY: while the handle is locked, sqlx's worker makes no call on this connection;
+    // `from_handle` borrows the connection and does not close it when dropped.
+    let conn = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
+    let result = work(&conn);
+    drop(conn);
+    result
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

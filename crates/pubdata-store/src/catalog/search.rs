@@ -108,7 +108,7 @@ pub async fn search(
         let (page, facets) = {
             let mut handle = t.lock_handle().await?;
             let text = text.map(|m| m.fts5.as_str());
-            direct::with_connection(&mut handle, |c| {
+            crate::db::with_sqlite_connection(&mut handle, |c| {
                 direct::scan(c, text, filter, visibility, sort, offset, limit)
             })?
         };
@@ -193,23 +193,8 @@ mod direct {
     use super::*;
     use rusqlite::Connection;
     use rusqlite::types::ValueRef;
-    use sqlx::sqlite::LockedSqliteHandle;
     use std::cmp::Ordering;
     use std::collections::{BinaryHeap, HashMap};
-
-    /// Runs `work` on the connection behind `handle`, inside whatever transaction it is in.
-    /// (As `audit::direct::with_connection`.)
-    pub(super) fn with_connection<T>(
-        handle: &mut LockedSqliteHandle<'_>,
-        work: impl FnOnce(&Connection) -> Result<T>,
-    ) -> Result<T> {
-        // SAFETY: while the handle is locked, sqlx's worker makes no call on this connection;
-        // `from_handle` borrows the connection and does not close it when dropped.
-        let conn = unsafe { Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-        let result = work(&conn);
-        drop(conn);
-        result
-    }
 
     /// A match's place in the order: rank ascending (bm25 is lower for better matches), then
     /// the newest, then the greatest id. `Ord` puts the *later* one greater, so a max-heap's
