@@ -247,14 +247,22 @@ pub async fn signs_in_and_sees_the_chinese_home_page(
     password: &str,
     screenshot_path: &Path,
 ) {
+    in_browser("browser test", async |c| {
+        sign_in_and_look(c, base_url, username, password, screenshot_path).await
+    })
+    .await;
+}
+
+/// Runs `test` in a fresh headless chromium; panics with `what` and what differed.
+async fn in_browser(what: &str, test: impl AsyncFnOnce(&Client) -> Outcome) {
     let driver = Driver::start();
     let client = driver.connect().await;
-    let outcome = sign_in_and_look(&client, base_url, username, password, screenshot_path).await;
+    let outcome = test(&client).await;
     // End the session (and chromium) before chromedriver goes with `driver`.
     let _ = client.close().await;
     drop(driver);
     if let Err(e) = outcome {
-        panic!("browser test: {e}");
+        panic!("{what}: {e}");
     }
 }
 
@@ -517,15 +525,11 @@ async fn audit_as_auditor_then_admin(
 ///
 /// Panics with what differed.
 pub async fn audits_the_log_in_the_audit_view(base_url: &str, password: &str, shots: &Path) {
-    let driver = Driver::start();
-    let client = driver.connect().await;
     let base = base_url.trim_end_matches('/');
-    let outcome = audit_as_auditor_then_admin(&client, base, password, shots).await;
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(e) = outcome {
-        panic!("browser test of the audit view: {e}");
-    }
+    in_browser("browser test of the audit view", async |c| {
+        audit_as_auditor_then_admin(c, base, password, shots).await
+    })
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -724,13 +728,9 @@ async fn catalog_a_resource_through_review(
 /// it; it is then found by a two-character search and listed in the responsibility list.
 /// Screenshots go to `shots` (`pubdata-catalog-*.png`). Panics with what differed.
 pub async fn catalogs_a_resource_through_review(base_url: &str, password: &str, shots: &Path) {
-    let driver = Driver::start();
-    let client = driver.connect().await;
     let base = base_url.trim_end_matches('/');
-    let outcome = catalog_a_resource_through_review(&client, base, password, shots).await;
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(e) = outcome {
-        panic!("browser test of the catalog: {e}");
-    }
+    in_browser("browser test of the catalog", async |c| {
+        catalog_a_resource_through_review(c, base, password, shots).await
+    })
+    .await;
 }
