@@ -9,7 +9,15 @@ pub struct Config {
     pub data_dir: std::path::PathBuf,
     pub security: SecurityConfig,
     pub audit: AuditConfig,
+    /// Where published files go: none for `<data_dir>/files`, `file:///path`, or
+    /// `s3://bucket/prefix?endpoint=…` (see `aggregation::files`).
+    pub files_url: Option<String>,
+    /// The largest file a batch may be uploaded as.
+    pub max_upload_bytes: u64,
 }
+
+/// 1 GiB: the size the streaming readers are built for; a bigger load is split or pulled.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 1 << 30;
 
 #[derive(Debug, Clone)]
 pub struct AuditConfig {
@@ -64,6 +72,8 @@ impl Config {
             data_dir,
             security: SecurityConfig::default(),
             audit: AuditConfig::default(),
+            files_url: None,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
         }
     }
 }

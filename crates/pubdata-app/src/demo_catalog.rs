@@ -1187,6 +1187,7 @@ fn parse_field(line: &str) -> Result<Field, String> {
         grade: 1,
         required: false,
         description: description.into(),
+        rules: Default::default(),
     };
     for flag in words {
         match flag {

@@ -7,6 +7,7 @@
 //! [`platform::orgs::create_org`] as a sample.
 
 pub mod action;
+pub mod aggregation;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -36,6 +37,10 @@ struct Inner {
     db: Db,
     /// Replaced when an administrator rotates the key.
     signer: std::sync::RwLock<Arc<audit::signer::LogSigner>>,
+    /// Published files: a local folder or an S3-compatible store.
+    files: aggregation::files::FileStore,
+    /// How far the running batches have come.
+    progress: aggregation::batches::ProgressBoard,
 }
 
 impl App {
@@ -45,11 +50,16 @@ impl App {
         let db = Db::connect(&config.database_url).await?;
         hash_untreed_entries(&db).await?;
         let signer = audit::signer::load_or_create(&db, &config).await?;
+        let files =
+            aggregation::files::FileStore::open(&config.data_dir, config.files_url.as_deref())
+                .map_err(|e| ActionError::Unexpected(format!("file store: {e}")))?;
         let app = App {
             inner: Arc::new(Inner {
                 config,
                 db,
                 signer: std::sync::RwLock::new(Arc::new(signer)),
+                files,
+                progress: Default::default(),
             }),
         };
         calendar::seed_if_empty(&app).await?;
@@ -72,6 +82,14 @@ impl App {
 
     pub fn db(&self) -> &Db {
         &self.inner.db
+    }
+
+    pub fn files(&self) -> &aggregation::files::FileStore {
+        &self.inner.files
+    }
+
+    pub fn progress(&self) -> &aggregation::batches::ProgressBoard {
+        &self.inner.progress
     }
 }
 
@@ -99,6 +117,12 @@ pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The day a time falls on in the platform's time zone (UTC+8).
+pub fn local_date(ms: i64) -> chrono::NaiveDate {
+    (chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default() + chrono::Duration::hours(8))
+        .date_naive()
 }
 
 /// Today in the platform's time zone (China Standard Time, UTC+8): the day deadlines count from.

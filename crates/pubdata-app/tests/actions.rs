@@ -1735,5 +1735,7 @@ async fn a_password_typed_into_the_user_name_box_is_not_kept_in_the_log() {
 
 // The chapters after the platform, each in a file of its own (declared last: they use the
 // macros above).
+#[path = "actions/aggregation.rs"]
+mod aggregation;
 #[path = "actions/catalog.rs"]
 mod catalog;

@@ -85,6 +85,24 @@ actions! {
     SetSystemStatus => "set_system_status", "变更信息系统状态";
     GetSystem => "get_system", "查看政务信息系统";
     ListSystems => "list_systems", "查询政务信息系统";
+    UploadBatch => "upload_batch", "上传数据批次";
+    PushBatch => "push_batch", "推送数据批次";
+    PullBatch => "pull_batch", "抽取数据批次";
+    FailBatch => "fail_batch", "中断的数据批次标记失败";
+    GetBatch => "get_batch", "查看数据批次";
+    ListBatches => "list_batches", "查看数据批次列表";
+    DownloadRejectedRows => "download_rejected_rows", "下载未通过校核的数据行";
+    GetRecord => "get_record", "查看数据记录";
+    GetRecordHistory => "get_record_history", "查看数据记录历史";
+    ListRecords => "list_records", "浏览数据记录";
+    PublishDataVersion => "publish_data_version", "发布数据版本";
+    ListDataVersions => "list_data_versions", "查看数据版本";
+    DownloadDataVersion => "download_data_version", "下载数据版本文件";
+    SetAutoPublish => "set_auto_publish", "设置自动发布数据版本";
+    CreatePullSource => "create_pull_source", "登记抽取数据源";
+    SetPullSource => "set_pull_source", "启用或停用抽取数据源";
+    ListPullSources => "list_pull_sources", "查看抽取数据源";
+    ViewTimeliness => "view_timeliness", "查看数据更新及时性";
 }
 
 /// Allowed, or refused with a stable reason code (the same `code` the caller sees).

@@ -5,6 +5,7 @@
 //! the current time in where a rule needs it.
 
 pub mod actor;
+pub mod aggregation;
 pub mod audit;
 pub mod calendar;
 pub mod catalog;

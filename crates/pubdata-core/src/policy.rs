@@ -257,6 +257,40 @@ pub fn sees_whole_catalog(actor: &Actor) -> bool {
     admin(actor).is_ok() || actor.has_role(Role::Auditor)
 }
 
+/// Sending a batch of a unit's data (upload, push): the authority, or a steward or member of
+/// the providing unit (a unit's system pushes with a member's write token).
+pub fn supply_data(actor: &Actor, action: Action, provider_org: &str) -> Decision {
+    writer(actor)?;
+    if admin(actor).is_ok() {
+        return permit(action);
+    }
+    if !(actor.has_role(Role::Steward) || actor.has_role(Role::Member)) {
+        return Err(Denied::RoleRequired);
+    }
+    if actor.org_id() != Some(provider_org) {
+        return Err(Denied::OtherOrg);
+    }
+    permit(action)
+}
+
+/// Reading a unit's own data as its provider sees it (batches, rejected rows, records with
+/// their history, its versions): the unit's staff, the authority and auditors. Others read
+/// records through sharing and opening, under their own rules.
+pub fn view_unit_data(actor: &Actor, action: Action, provider_org: &str) -> Decision {
+    view_unit_catalog(actor, action, Some(provider_org))
+}
+
+/// Publishing a data version, choosing automatic publication: as for the unit's catalog.
+pub fn publish_data(actor: &Actor, action: Action, provider_org: &str) -> Decision {
+    edit_catalog(actor, action, provider_org)
+}
+
+/// Registering and switching pull sources (they hold a unit's database credentials): the
+/// authority.
+pub fn manage_pull_sources(actor: &Actor, action: Action) -> Decision {
+    manage_orgs(actor, action)
+}
+
 /// Public registration, sign-in and other doors that anyone may knock on.
 pub fn anyone(action: Action) -> Decision {
     permit(action)

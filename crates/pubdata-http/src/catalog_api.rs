@@ -32,7 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/resources/{id}/approve", post(approve))
         .route("/api/v1/resources/{id}/return", post(return_))
         .route("/api/v1/resources/{id}/withdraw", post(withdraw))
-        .route("/api/v1/resources/{id}/versions", get(versions))
+        .route(
+            "/api/v1/resources/{id}/catalog-versions",
+            get(catalog_versions),
+        )
         .route("/api/v1/resources/{id}/diff", get(diff))
         .route("/api/v1/systems", get(list_systems).post(create_system))
         .route("/api/v1/systems/{id}", get(get_system).put(update_system))
@@ -188,8 +191,13 @@ async fn withdraw(
 }
 
 /// The catalog versions, newest first, as a list (`next_cursor` always null: a resource's
-/// versions are few), with the review steps beside them.
-async fn versions(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult {
+/// versions are few), with the review steps beside them. Also `GET …/versions?kind=catalog`:
+/// `/versions` itself lists the published data versions (API.md, aggregation).
+pub(crate) async fn catalog_versions(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult {
     let h = resources::resource_history(&s.app, &c.actor, &id)
         .await
         .map_err(|e| c.problem(e))?;

@@ -3,6 +3,7 @@
 //!
 //! Invariant: this is the only crate that knows JSON bodies, HTML and HTTP status codes.
 
+mod aggregation_api;
 pub mod api;
 pub mod audit_api;
 mod catalog_api;
@@ -10,6 +11,7 @@ pub mod extract;
 pub mod openapi;
 pub mod pages;
 pub mod problem;
+pub mod upload;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -45,12 +47,14 @@ pub struct AppState {
 
 pub fn router(app: App, config: HttpConfig) -> Router {
     let limit = config.body_limit;
+    let max_upload = app.config().max_upload_bytes;
     let state = AppState { app, config };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::routes())
         .merge(audit_api::routes())
         .merge(catalog_api::routes())
+        .merge(aggregation_api::routes(max_upload))
         .merge(pages::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

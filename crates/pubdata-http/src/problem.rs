@@ -503,7 +503,9 @@ pub fn title(code: &str, lang: Lang) -> &'static str {
 pub fn status_of(e: &ActionError) -> StatusCode {
     match e {
         ActionError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        ActionError::BadRequest("body_too_large") => StatusCode::PAYLOAD_TOO_LARGE,
+        ActionError::BadRequest("body_too_large" | "file_too_large") => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
         ActionError::BadRequest("unsupported_media_type") => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ActionError::BadRequest(_) => StatusCode::BAD_REQUEST,
         ActionError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,

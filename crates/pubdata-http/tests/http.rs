@@ -1060,6 +1060,20 @@ async fn the_catalog_review_cycle_in_a_real_browser() {
 }
 
 #[tokio::test]
+async fn a_steward_uploads_a_gbk_file_and_reads_its_quality_report_in_a_real_browser() {
+    if !browser_or_skip() {
+        return;
+    }
+    let s = spawn().await;
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target directory")
+        .join("screenshots");
+    browser::supplies_data_through_the_pages(&s.base, pubdata_app::demo::DEMO_PASSWORD, &shots)
+        .await;
+}
+
+#[tokio::test]
 async fn a_gbk_catalog_file_is_checked_row_by_row_and_only_its_good_resources_imported() {
     let s = spawn().await;
     let steward = s.token("bus_steward", "write").await;

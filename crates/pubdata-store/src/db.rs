@@ -28,6 +28,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("stored value is corrupt: {0}")]
     Corrupt(String),
+    /// A name or value the store cannot use (a caller's bug, not a user's input).
+    #[error("invalid: {0}")]
+    Invalid(String),
 }
 
 impl StoreError {

@@ -7,6 +7,7 @@
 //!
 //! [`Permit`]: pubdata_core::policy::Permit
 
+pub mod aggregation;
 pub mod audit;
 pub mod calendar;
 pub mod catalog;

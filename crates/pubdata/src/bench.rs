@@ -45,6 +45,17 @@ pub enum BenchCommand {
         #[arg(long)]
         keep: bool,
     },
+    /// Ingest rows per second: a CSV upload through the whole path (read, decode, every check,
+    /// upsert with history, batch and audit entry), against a raw bulk insert of the same rows
+    /// into the same kind of table; then the same file again (unchanged) and a changed one.
+    Ingest {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// Measure on PostgreSQL instead of a fresh SQLite file: a server URL on which the
+        /// bench creates, and then drops, a scratch database.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
 }
 
 pub async fn run(cmd: &BenchCommand) -> Result<()> {
@@ -60,6 +71,9 @@ pub async fn run(cmd: &BenchCommand) -> Result<()> {
             postgres,
             keep,
         } => crate::bench_search::run(*resources, *iterations, postgres.as_deref(), *keep).await,
+        BenchCommand::Ingest { rows, postgres } => {
+            crate::bench_ingest::run(*rows, postgres.as_deref()).await
+        }
     }
 }
 

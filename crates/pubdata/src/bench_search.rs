@@ -256,6 +256,7 @@ fn field(name: &str, code: String, is_key: bool) -> Field {
         grade,
         required: is_key,
         description: String::new(),
+        rules: Default::default(),
     };
     f.identifier = looks_like_identifier(&f);
     f

@@ -12,6 +12,7 @@ use pubdata_http::HttpConfig;
 use std::path::PathBuf;
 
 mod bench;
+mod bench_ingest;
 mod bench_search;
 mod catalog;
 mod check;
@@ -56,6 +57,22 @@ struct Cli {
         default_value_t = 10
     )]
     checkpoint_interval: u64,
+    /// Where published data files go: empty for `<data dir>/files`, `file:///path`, or
+    /// `s3://bucket/prefix?endpoint=http://host:port&region=…` (credentials from
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+    #[arg(long, global = true, env = "PUBDATA_FILES_URL")]
+    files_url: Option<String>,
+    /// The largest file a batch may be uploaded as, in bytes (larger is 413).
+    #[arg(long, global = true, env = "PUBDATA_MAX_UPLOAD", default_value_t = pubdata_app::config::DEFAULT_MAX_UPLOAD_BYTES)]
+    max_upload: u64,
+    /// Seconds between looks for pull sources that are due.
+    #[arg(
+        long,
+        global = true,
+        env = "PUBDATA_PULL_INTERVAL",
+        default_value_t = 60
+    )]
+    pull_interval: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -246,6 +263,8 @@ impl Cli {
             },
             ..SecurityConfig::default()
         };
+        config.files_url = self.files_url.clone().filter(|u| !u.trim().is_empty());
+        config.max_upload_bytes = self.max_upload;
         config.audit = AuditConfig {
             origin: self.audit_origin.clone(),
             checkpoint_interval: std::time::Duration::from_secs(self.checkpoint_interval.max(1)),
@@ -317,9 +336,20 @@ async fn main() -> Result<()> {
                 body_limit: cli.security.body_limit,
                 secure_cookies: cli.security.secure_cookies,
             };
+            let interrupted = pubdata_app::aggregation::batches::recover_interrupted(&app).await?;
+            if interrupted > 0 {
+                println!(
+                    "{interrupted} batch(es) interrupted by the last stop were marked failed; nothing of theirs was written"
+                );
+            }
             let checkpointer = pubdata_app::audit::spawn_checkpointer(app.clone());
+            let puller = pubdata_app::aggregation::pulls::spawn_puller(
+                app.clone(),
+                std::time::Duration::from_secs(cli.pull_interval.max(1)),
+            );
             pubdata_http::serve(app, http, listener).await?;
             checkpointer.abort();
+            puller.abort();
         }
         Command::Demo => load_demo(&app).await?,
         Command::Token {

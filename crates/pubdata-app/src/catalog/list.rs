@@ -730,6 +730,7 @@ pub fn parse_group(
                 grade: field_grade,
                 required: is_required,
                 description: cell(Col::FieldDescription).to_owned(),
+                rules: Default::default(),
             });
             field_lines.push(line);
         }
@@ -1436,6 +1437,7 @@ mod tests {
                     grade: 1,
                     required: true,
                     description: "18位".into(),
+                    rules: Default::default(),
                 },
                 Field {
                     name: "企业名称".into(),
@@ -1447,6 +1449,7 @@ mod tests {
                     grade: 1,
                     required: true,
                     description: String::new(),
+                    rules: Default::default(),
                 },
                 Field {
                     name: "法定代表人身份号码".into(),
@@ -1458,6 +1461,7 @@ mod tests {
                     grade: 3,
                     required: false,
                     description: "两行\n说明".into(),
+                    rules: Default::default(),
                 },
                 Field {
                     name: "注册资本".into(),
@@ -1469,6 +1473,7 @@ mod tests {
                     grade: 2,
                     required: false,
                     description: String::new(),
+                    rules: Default::default(),
                 },
             ],
         };
@@ -1896,6 +1901,7 @@ mod action_tests {
                     grade: if i == 4 { 2 } else { 1 },
                     required: i == 0,
                     description: String::new(),
+                    rules: Default::default(),
                 })
                 .collect(),
         };

@@ -3,7 +3,7 @@
 //! Uploads come from people, so every reader here assumes hostile or broken input: encodings
 //! are detected rather than assumed, and an XLSX is measured before anything unpacks it.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 use std::panic::{self, AssertUnwindSafe};
 
 use calamine::{DataRef, ExcelDateTime, Reader as _, SheetType, SheetVisible, Xlsx};
@@ -520,17 +520,26 @@ impl TableBuilder {
 
 /// What a zip archive may declare in its central directory. The zip crate refuses to inflate an
 /// entry past its declared size, so checking the declarations bounds the actual work.
-struct ZipLimits {
+pub(crate) struct ZipLimits {
     /// The sum of the entries' uncompressed sizes.
-    total_unpacked: u64,
+    pub(crate) total_unpacked: u64,
     /// Entries up to this size are not held to `max_ratio`: tiny XML parts compress very well.
-    ratio_checked_above: u64,
+    pub(crate) ratio_checked_above: u64,
     /// Uncompressed bytes per compressed byte; a real workbook stays far below it.
-    max_ratio: u64,
+    pub(crate) max_ratio: u64,
 }
 
-fn check_zip(bytes: &[u8], limits: &ZipLimits) -> Result<(), TemplateError> {
-    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(invalid_xlsx)?;
+pub(crate) fn check_zip(bytes: &[u8], limits: &ZipLimits) -> Result<(), TemplateError> {
+    check_zip_reader(Cursor::new(bytes), limits)
+}
+
+/// [`check_zip`] on an archive read from a file (or anything seekable): only the central
+/// directory is read.
+pub(crate) fn check_zip_reader(
+    reader: impl Read + Seek,
+    limits: &ZipLimits,
+) -> Result<(), TemplateError> {
+    let archive = zip::ZipArchive::new(reader).map_err(invalid_xlsx)?;
     let metadata = archive.metadata();
     let mut total = 0u64;
     for index in 0..metadata.len() {
@@ -613,7 +622,7 @@ fn invalid_xlsx(e: impl std::fmt::Display) -> TemplateError {
 }
 
 /// A cell as the text the user sees in it, so that imports do not depend on cell types.
-fn cell_text(value: &DataRef<'_>) -> String {
+pub(crate) fn cell_text(value: &DataRef<'_>) -> String {
     match value {
         DataRef::Empty => String::new(),
         DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
@@ -628,7 +637,7 @@ fn cell_text(value: &DataRef<'_>) -> String {
     }
 }
 
-fn float_text(f: f64) -> String {
+pub(crate) fn float_text(f: f64) -> String {
     // Past 2^53 an f64 holds no more exact integers; print those as they are.
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
         format!("{}", f as i64)
@@ -637,7 +646,7 @@ fn float_text(f: f64) -> String {
     }
 }
 
-fn date_text(dt: &ExcelDateTime) -> String {
+pub(crate) fn date_text(dt: &ExcelDateTime) -> String {
     if dt.is_duration() {
         return float_text(dt.as_f64());
     }

@@ -129,6 +129,7 @@ mod tests {
             grade: 1,
             required: false,
             description: String::new(),
+            rules: Default::default(),
         });
         let d = diff(&old, &new);
         let paths: Vec<_> = d.iter().map(|c| c.path.as_str()).collect();

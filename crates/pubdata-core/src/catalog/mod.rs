@@ -35,6 +35,36 @@ pub struct Field {
     pub required: bool,
     #[serde(default)]
     pub description: String,
+    /// The value rules aggregation checks every value against (range, pattern, code list).
+    #[serde(default, skip_serializing_if = "ValueRules::is_empty")]
+    pub rules: ValueRules,
+}
+
+/// What a field's values must keep beyond their type: declared in the catalog, checked on
+/// every row that comes in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueRules {
+    /// Inclusive bounds of a number, or of a date's or time's text (`2000-01-01`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<serde_json::Value>,
+    /// A regular expression the whole value must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The code list (代码集): the only values allowed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<String>,
+    /// The most characters a text may have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+}
+
+impl ValueRules {
+    pub fn is_empty(&self) -> bool {
+        self == &ValueRules::default()
+    }
 }
 
 fn lowest_grade() -> u8 {

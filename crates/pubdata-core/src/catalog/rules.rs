@@ -239,6 +239,17 @@ pub fn check(doc: &ResourceDoc) -> Vec<Violation> {
                 "an identifier field must be of type C (text), or leading zeros and check characters are lost",
             ));
         }
+        if let Some(why) = crate::aggregation::check::rule_problem(f) {
+            out.push(v(
+                at("rules"),
+                "invalid_field_rules",
+                format!("信息项“{}”的取值规则无法使用：{why}", f.name),
+                format!(
+                    "the value rules of field {:?} cannot be used: {why}",
+                    f.name
+                ),
+            ));
+        }
         text(
             &mut out,
             &at("description"),
@@ -430,6 +441,7 @@ mod tests {
                     grade: 1,
                     required: true,
                     description: String::new(),
+                    rules: Default::default(),
                 },
                 Field {
                     name: "企业名称".into(),
@@ -441,6 +453,7 @@ mod tests {
                     grade: 2,
                     required: true,
                     description: String::new(),
+                    rules: Default::default(),
                 },
             ],
         }

@@ -6,7 +6,7 @@
 //! The form's fields carry the names of [`ResourceDoc`]; a 信息项 row's inputs are named
 //! `fields[i][name]`, `fields[i][code]`, `fields[i][type]`, `fields[i][key]`,
 //! `fields[i][identifier]`, `fields[i][sensitive]`, `fields[i][grade]`, `fields[i][required]`,
-//! `fields[i][description]` and `fields[i][delete]`. Blank rows and rows marked for deletion
+//! `fields[i][description]`, `fields[i][rules]` (JSON) and `fields[i][delete]`. Blank rows and rows marked for deletion
 //! are dropped, so the i-th row shown again is the i-th field of the document, and an error
 //! at `fields[i].code` lands on it.
 
@@ -23,12 +23,12 @@ use pubdata_app::catalog::resources::{self, History, Resource};
 use pubdata_app::catalog::search::{FACETS, SearchInput, search_resources};
 use pubdata_app::catalog::systems::{SystemQuery, get_system, list_systems};
 use pubdata_app::platform::orgs::Org;
-use pubdata_app::{ActionError, Role};
+use pubdata_app::{ActionError, FieldError, Role};
 use pubdata_core::audit::Action;
 use pubdata_core::catalog::diff::Change;
 use pubdata_core::catalog::{
     Category, Field, FieldType, IdentifierKind, OpenAttr, ResourceDoc, ResourceFormat,
-    ResourceStatus, ShareAttr, ShareMethod, UpdateCycle,
+    ResourceStatus, ShareAttr, ShareMethod, UpdateCycle, ValueRules,
 };
 use pubdata_core::policy;
 use std::collections::BTreeMap;
@@ -452,6 +452,8 @@ struct RowForm {
     grade: String,
     required: bool,
     description: String,
+    /// The value rules as JSON (`{"min": 0, "codes": [...]}`), empty for none.
+    rules: String,
     delete: bool,
     /// Messages by part (`code`, `name`, …).
     errors: Vec<(String, String)>,
@@ -469,6 +471,7 @@ impl Default for RowForm {
             grade: "1".into(),
             required: false,
             description: String::new(),
+            rules: String::new(),
             delete: false,
             errors: Vec::new(),
         }
@@ -490,6 +493,11 @@ impl RowForm {
             grade: f.grade.to_string(),
             required: f.required,
             description: f.description.clone(),
+            rules: if f.rules.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string(&f.rules).unwrap_or_default()
+            },
             delete: false,
             errors: Vec::new(),
         }
@@ -500,6 +508,7 @@ impl RowForm {
         self.name.trim().is_empty()
             && self.code.trim().is_empty()
             && self.description.trim().is_empty()
+            && self.rules.trim().is_empty()
     }
 
     fn err(&self, part: &str) -> Option<&str> {
@@ -653,6 +662,7 @@ impl ResourceForm {
                 "grade" => r.grade = v.clone(),
                 "required" => r.required = true,
                 "description" => r.description = v.clone(),
+                "rules" => r.rules = v.clone(),
                 "delete" => r.delete = true,
                 _ => {}
             }
@@ -687,6 +697,26 @@ impl ResourceForm {
         }
     }
 
+    /// A value-rules box that does not hold a JSON object of rules: the steward typed it, so
+    /// it is a field error, not a malformed form.
+    fn rules_error(&self) -> Option<ActionError> {
+        self.rows.iter().enumerate().find_map(|(i, r)| {
+            let text = r.rules.trim();
+            if text.is_empty() || serde_json::from_str::<ValueRules>(text).is_ok() {
+                return None;
+            }
+            Some(ActionError::invalid(
+                "invalid_field_rules",
+                FieldError::new(
+                    &format!("fields[{i}].rules"),
+                    "invalid_field_rules",
+                    "取值规则须为 JSON，如 {\"min\": 0, \"max\": 100, \"pattern\": \"[0-9]{6}\", \"codes\": [\"01\", \"02\"], \"max_length\": 50}",
+                    "value rules must be JSON such as {\"min\": 0, \"max\": 100, \"pattern\": \"[0-9]{6}\", \"codes\": [\"01\", \"02\"], \"max_length\": 50}",
+                ),
+            ))
+        })
+    }
+
     /// The document the form describes; `Err` names the first value no page could have
     /// sent (a select's value this build does not know).
     fn doc(&self) -> Result<ResourceDoc, String> {
@@ -713,6 +743,11 @@ impl ResourceForm {
                 grade: grade(&r.grade, &at("grade"))?,
                 required: r.required,
                 description: r.description.clone(),
+                rules: if r.rules.trim().is_empty() {
+                    Default::default()
+                } else {
+                    serde_json::from_str(&r.rules).map_err(|_| at("rules"))?
+                },
             });
         }
         let mut share_methods = Vec::new();
@@ -1024,6 +1059,11 @@ pub async fn create(State(st): State<AppState>, s: Session, form: FormData) -> R
         f.blanks += MORE_ROWS;
         return form_page(&st, &s, None, heading, f, Shown::more_rows()).await;
     }
+    if let Some(e) = f.rules_error() {
+        f.blanks = BLANK_ROWS;
+        let errors = f.place(&e, s.lang);
+        return form_page(&st, &s, None, heading, f, Shown::refused(errors, &e)).await;
+    }
     let Ok(doc) = f.doc() else {
         return malformed(&st, &s, "POST /catalog/new").await;
     };
@@ -1088,6 +1128,8 @@ pub async fn update(
     let more = wants_more_rows(&form);
     let result = if more {
         None
+    } else if let Some(e) = f.rules_error() {
+        Some(Err(e))
     } else {
         let Ok(doc) = f.doc() else {
             return malformed(&st, &s, &format!("POST /catalog/{id}/edit")).await;
@@ -1568,6 +1610,7 @@ fn field_attr_label(key: &str, s: &Session) -> String {
         "grade" => t.cat_f_grade,
         "required" => t.cat_f_required,
         "description" => t.cat_f_description,
+        "rules" => t.cat_f_rules,
         _ => return key.to_owned(),
     }
     .to_owned()

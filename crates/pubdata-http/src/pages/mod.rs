@@ -12,6 +12,7 @@
 //! (`?notice=…`); a refused POST re-renders the form with what was typed and the messages,
 //! with the status of the error (422 invalid, 403 forbidden, 404, 409 conflict).
 
+pub mod aggregation;
 mod audit;
 mod auth;
 mod calendar;
@@ -37,6 +38,8 @@ use axum::routing::{get, post};
 use i18n::Tr;
 use pubdata_app::platform::orgs::Org;
 use pubdata_app::{ActionError, Actor, App, Role};
+use pubdata_core::audit::Action;
+use pubdata_core::policy;
 use session::Session;
 
 pub fn routes() -> Router<AppState> {
@@ -121,6 +124,36 @@ pub fn routes() -> Router<AppState> {
         .route("/systems/{id}/submit", post(systems::submit))
         .route("/systems/{id}/approve", post(systems::approve))
         .route("/systems/{id}/status", post(systems::set_status))
+        // aggregation
+        .route("/data", get(aggregation::overview))
+        .route("/data/resources/{id}", get(aggregation::resource))
+        .route(
+            "/data/resources/{id}/upload",
+            // The file is streamed to disk and stopped at the configured size there.
+            post(aggregation::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/data/resources/{id}/ingest", post(aggregation::ingest))
+        .route("/data/resources/{id}/publish", post(aggregation::publish))
+        .route(
+            "/data/resources/{id}/auto-publish",
+            post(aggregation::auto_publish),
+        )
+        .route(
+            "/data/resources/{id}/versions/{n}/{format}",
+            get(aggregation::version_file),
+        )
+        .route("/data/batches/{id}", get(aggregation::batch))
+        .route(
+            "/data/batches/{id}/rejected.csv",
+            get(aggregation::rejected_csv),
+        )
+        .route(
+            "/data/pulls",
+            get(aggregation::pulls_list).post(aggregation::pull_create),
+        )
+        .route("/data/pulls/{id}/run", post(aggregation::pull_run))
+        .route("/data/pulls/{id}/enable", post(aggregation::pull_enable))
+        .route("/data/pulls/{id}/disable", post(aggregation::pull_disable))
         .layer(middleware::map_response(page_headers))
 }
 
@@ -249,6 +282,20 @@ impl Chrome {
                 1,
                 NavGroup {
                     title: t.nav_catalog,
+                    items,
+                },
+            );
+        }
+        if is_staff(a) {
+            let mut items = vec![item("/data", t.nav_data, "data")];
+            // The same decision the pull sources' actions take.
+            if policy::manage_pull_sources(a, Action::ListPullSources).is_ok() {
+                items.push(item("/data/pulls", t.nav_data_pulls, "data_pulls"));
+            }
+            nav.insert(
+                2,
+                NavGroup {
+                    title: t.nav_aggregation,
                     items,
                 },
             );
