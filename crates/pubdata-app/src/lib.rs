@@ -119,6 +119,14 @@ pub fn rfc3339(ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// A time for the API to the millisecond: where it can be sent back (`as_of`) and must hit
+/// the same instant.
+pub fn rfc3339_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// The day a time falls on in the platform's time zone (UTC+8).
 pub fn local_date(ms: i64) -> chrono::NaiveDate {
     (chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default() + chrono::Duration::hours(8))

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::batches::load_resource;
 use crate::action::Audited;
 use crate::error::FieldError;
-use crate::{ActionError, App, rfc3339};
+use crate::{ActionError, App, rfc3339_ms as rfc3339};
 
 /// One record: `values` by field code, over the resource's current fields.
 #[derive(Debug, Clone, Serialize)]
