@@ -532,6 +532,137 @@ async fn a_crash_in_the_middle_of_actions_leaves_no_entry_without_its_change_and
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Starts `pubdata serve` on a free port; answers the child and the address it serves.
+fn serve(dir: &std::path::Path) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut server = Command::new(env!("CARGO_BIN_EXE_pubdata"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--listen", "127.0.0.1:0", "serve"])
+        .env_remove("PUBDATA_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    // Keep reading what it prints, as a terminal would.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("the address served")
+        .trim_end_matches('/')
+        .to_owned();
+    (server, base)
+}
+
+/// Kills the server while a large upload is being written: after the restart the batch is
+/// failed, none of its rows is in the record store, and the audit log has the failure and
+/// no acceptance.
+#[tokio::test]
+async fn a_batch_cut_by_a_crash_is_failed_after_restart_with_nothing_written_and_the_log_agrees() {
+    let dir = temp_dir("batch-crash");
+    ok(&pubdata(&dir, &["demo"]));
+    let token = ok(&pubdata(&dir, &["token", "create", "--user", "water_steward", "--scope", "write"]));
+    let token = token.lines().last().unwrap().to_owned();
+    let (mut server, base) = serve(&dir);
+    let client = reqwest::Client::new();
+    let found: serde_json::Value = client
+        .get(format!("{base}/api/v1/resources?q=2/03/003/0001"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = found["items"][0]["id"].as_str().unwrap().to_owned();
+
+    // 出厂水水质检测信息, keyed by plant and date: enough rows to take seconds.
+    let mut csv = String::from("水厂,检测日期,浑浊度（NTU）,pH值,是否合格\n");
+    for i in 0..400_000 {
+        csv.push_str(&format!("水厂{i},2026-03-01,0.{},7.{},是\n", i % 10, i % 10));
+    }
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("big.csv"));
+    let r = client
+        .post(format!("{base}/api/v1/resources/{id}/batches?wait=false"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let batch: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED, "{batch}");
+    let batch_id = batch["id"].as_str().unwrap().to_owned();
+    // Wait until rows are being written, then cut the power.
+    let mut seen = 0;
+    for _ in 0..400 {
+        let b: serde_json::Value = client
+            .get(format!("{base}/api/v1/batches/{batch_id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(b["status"], "running", "the kill must come mid-batch: {b}");
+        seen = b["progress"]["rows"].as_u64().unwrap_or(0);
+        if seen >= 20_000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(seen >= 20_000, "rows were being written: {seen}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let (mut server, base) = serve(&dir);
+    let b: serde_json::Value = client
+        .get(format!("{base}/api/v1/batches/{batch_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((b["status"].as_str(), b["error"]["code"].as_str()), (Some("failed"), Some("interrupted")), "{b}");
+    let records: serde_json::Value = client
+        .get(format!("{base}/api/v1/resources/{id}/records"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(records["items"], serde_json::json!([]), "nothing of the batch was written");
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let file = export(&dir, "after-batch-crash.jsonl");
+    assert!(ok(&verify(&dir, &[file.to_str().unwrap()])).contains("OK"));
+    let target = format!("batch/{batch_id}");
+    let mut about_batch = vec![];
+    for line in std::fs::read_to_string(&file).unwrap().lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(bytes) = v["bytes"].as_str() else { continue };
+        use base64::Engine;
+        let e: serde_json::Value =
+            serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(bytes).unwrap()).unwrap();
+        if e["target"] == target.as_str() && e["action"] != "get_batch" && e["action"] != "list_records" {
+            about_batch.push(format!("{} {}", e["action"].as_str().unwrap(), e["decision"].as_str().unwrap_or("deny")));
+        }
+    }
+    assert_eq!(about_batch, ["fail_batch allow"], "the log agrees: failed, never accepted");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ---------------------------------------------------------------------------------------
 // An outsider's checker: tools/verify_audit_log.py, written from docs/audit-log.md alone
 // ---------------------------------------------------------------------------------------

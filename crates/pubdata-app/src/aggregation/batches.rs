@@ -19,7 +19,8 @@ use pubdata_core::catalog::{ResourceDoc, ResourceStatus};
 use pubdata_core::policy::{self, Permit};
 use pubdata_store::Tx;
 use pubdata_store::aggregation::batches::{self as store, BatchRow, RejectRow};
-use pubdata_store::aggregation::records::{self, Change, Column, RecordTable, UpsertStats};
+use pubdata_store::aggregation::records::{self, Change, Column, RecordTable};
+use pubdata_store::aggregation::staging::{self, Stage};
 use serde::Serialize;
 
 use super::source::{RawRow, TableSource};
@@ -210,17 +211,15 @@ pub(crate) struct Origin {
 /// One batch being written: the open transaction, the checker and the counts.
 pub(crate) struct Ingest {
     pub batch: BatchRow,
-    tx: Option<Tx>,
+    stage: Option<Stage>,
     checker: RowChecker,
     table: RecordTable,
     codes: Vec<String>,
-    stats: UpsertStats,
     accepted: Vec<pubdata_core::aggregation::Accepted>,
     rejected: Vec<RejectRow>,
     board: ProgressBoard,
     progress: Progress,
     username: String,
-    started_ms: i64,
 }
 
 impl Ingest {
@@ -281,48 +280,48 @@ impl Ingest {
         store::insert(&mut tx, permit, &batch).await?;
         tx.commit().await?;
 
+        // The table (or its new columns) first, in a short transaction of its own.
         let mut tx = a.begin().await?;
         let table = match records::get_table(&mut tx, &resource.id).await? {
             Some(t) => {
                 let clashes = records::kind_conflicts(&t, &columns);
                 if !clashes.is_empty() {
                     tx.rollback().await?;
+                    mark_failed(a.app, &batch.id, "field_type_changed", "信息项的数据类型已与已存数据不同").await?;
                     return Err(ActionError::invalid(
                         "field_type_changed",
                         FieldError::new(
                             "fields",
                             "field_type_changed",
-                            format!(
-                                "信息项 {} 的数据类型已与已有数据不同，须先由平台处理历史数据",
-                                clashes.join("、")
-                            ),
-                            format!(
-                                "the type of field(s) {} changed since data was stored",
-                                clashes.join(", ")
-                            ),
+                            format!("信息项 {} 的数据类型已与已有数据不同，须先由平台处理历史数据", clashes.join("、")),
+                            format!("the type of field(s) {} changed since data was stored", clashes.join(", ")),
                         ),
                     ));
                 }
                 records::ensure_table(&mut tx, permit, &resource.id, &columns, &keys, now).await?
             }
-            None => {
-                records::ensure_table(&mut tx, permit, &resource.id, &columns, &keys, now).await?
+            None => records::ensure_table(&mut tx, permit, &resource.id, &columns, &keys, now).await?,
+        };
+        tx.commit().await?;
+        let codes: Vec<String> = resource.doc.fields.iter().map(|f| f.code.clone()).collect();
+        let stage = match Stage::open(a.app.db(), &table, &codes).await {
+            Ok(s) => s,
+            Err(e) => {
+                mark_failed(a.app, &batch.id, "internal_error", "staging failed").await?;
+                return Err(e.into());
             }
         };
-        let codes = resource.doc.fields.iter().map(|f| f.code.clone()).collect();
         Ok(Ingest {
             batch,
-            tx: Some(tx),
+            stage: Some(stage),
             checker,
             table,
             codes,
-            stats: UpsertStats::default(),
             accepted: Vec::with_capacity(CHUNK_ROWS),
             rejected: Vec::new(),
             board: a.app.progress().clone(),
             progress: Progress::default(),
             username,
-            started_ms: now,
         })
     }
 
@@ -331,12 +330,7 @@ impl Ingest {
     }
 
     /// Checks one row; writes when a chunk is full.
-    pub(crate) async fn push(
-        &mut self,
-        permit: &Permit,
-        row: RawRow,
-        encoding: &str,
-    ) -> Result<(), ActionError> {
+    pub(crate) async fn push(&mut self, row: RawRow, encoding: &str) -> Result<(), ActionError> {
         let outcome = if row.undecodable {
             Err(self
                 .checker
@@ -349,27 +343,17 @@ impl Ingest {
             Err(rejected) => self.rejected.push(reject_row(rejected)),
         }
         if self.accepted.len() + self.rejected.len() >= CHUNK_ROWS {
-            self.flush(permit).await?;
+            self.flush().await?;
         }
         Ok(())
     }
 
     /// Writes what is checked so far and shows the progress.
-    pub(crate) async fn flush(&mut self, permit: &Permit) -> Result<(), ActionError> {
-        let tx = self.tx.as_mut().expect("open until finished");
-        if !self.accepted.is_empty() {
-            let change = Change {
-                batch_id: &self.batch.id,
-                changed_by: &self.username,
-                at_ms: self.started_ms,
-            };
-            self.stats +=
-                records::upsert(tx, permit, &self.table, &self.codes, &self.accepted, change)
-                    .await?;
+    pub(crate) async fn flush(&mut self) -> Result<(), ActionError> {
+        let stage = self.stage.as_mut().expect("open until finished");
+        if !self.accepted.is_empty() || !self.rejected.is_empty() {
+            stage.add(&self.accepted, &self.rejected).await?;
             self.accepted.clear();
-        }
-        if !self.rejected.is_empty() {
-            store::insert_rejects(tx, permit, &self.batch.id, &self.rejected).await?;
             self.rejected.clear();
         }
         let t = &self.checker.tally;
@@ -397,7 +381,7 @@ impl Ingest {
         resource: &Supplied,
         after_commit: impl AsyncFnOnce(&mut Tx) -> Result<(), ActionError>,
     ) -> Result<Batch, ActionError> {
-        self.flush(permit).await?;
+        self.flush().await?;
         let tally = self.checker.tally.clone();
         if tally.rows == 0 {
             self.abandon(a, "no_rows", "文件中没有数据行").await;
@@ -411,7 +395,11 @@ impl Ingest {
                 ),
             ));
         }
-        let mut tx = self.tx.take().expect("open until finished");
+        let stage = self.stage.take().expect("open until finished");
+        // Only now does the batch take the write lock, for the merge alone.
+        let mut tx = stage.into_tx().await?;
+        let change = Change { batch_id: &self.batch.id, changed_by: &self.username, at_ms: now_ms() };
+        let stats = staging::merge(&mut tx, permit, &self.table, &self.codes, change).await?;
         let timeliness = timeliness_of(&mut tx, resource).await?;
         let report = tally.report(timeliness);
         let now = now_ms();
@@ -429,9 +417,9 @@ impl Ingest {
         b.rows_total = report.rows as i64;
         b.accepted = report.accepted as i64;
         b.rejected = report.rejected as i64;
-        b.inserted = self.stats.inserted as i64;
-        b.updated = self.stats.updated as i64;
-        b.unchanged = self.stats.unchanged as i64;
+        b.inserted = stats.inserted as i64;
+        b.updated = stats.updated as i64;
+        b.unchanged = stats.unchanged as i64;
         b.score = Some(report.score);
         b.quality = Some(serde_json::to_string(&report).expect("report serializes"));
         b.finished_at = Some(now);
@@ -446,9 +434,8 @@ impl Ingest {
 
     /// Rolls the data back and marks the batch failed with `code`, in a transaction of its own.
     pub(crate) async fn abandon(&mut self, a: &Audited<'_>, code: &str, message: &str) {
-        if let Some(tx) = self.tx.take() {
-            let _ = tx.rollback().await;
-        }
+        // Dropping the staging connection rolls back what it held.
+        self.stage.take();
         self.board.clear(&self.batch.id);
         let _ = mark_failed(a.app, &self.batch.id, code, message).await;
     }
@@ -654,7 +641,7 @@ pub async fn upload_batch(
             let fed: Result<(), ActionError> = async {
                 while let Some(row) = src.next_row() {
                     let row = row.map_err(source_error)?;
-                    ingest.push(&permit, row, &encoding).await?;
+                    ingest.push(row, &encoding).await?;
                     if ingest.checker.tally.rows % 4096 == 0 {
                         let (read, total) = src.progress();
                         ingest.set_bytes(read, total);
@@ -744,7 +731,7 @@ pub async fn push_batch(
                     cells,
                     undecodable: false,
                 };
-                if let Err(e) = ingest.push(&permit, row, "UTF-8").await {
+                if let Err(e) = ingest.push(row, "UTF-8").await {
                     ingest.abandon(&a, e.code(), &e.to_string()).await;
                     return Err(e);
                 }

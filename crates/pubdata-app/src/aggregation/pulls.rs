@@ -246,7 +246,6 @@ async fn pull(a: &Audited<'_>, id: &str) -> Result<Option<Batch>, ActionError> {
                 line += 1;
                 ingest
                     .push(
-                        &permit,
                         RawRow {
                             line,
                             cells,

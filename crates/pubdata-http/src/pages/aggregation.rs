@@ -575,7 +575,7 @@ fn trend(batches: &[Batch]) -> Option<Trend> {
                     .unwrap_or("")
                     .to_owned(),
                 cls: score_cls(*score),
-                show_day: (n - 1 - i) % every == 0,
+                show_day: (n - 1 - i).is_multiple_of(every),
             }
         })
         .collect();
@@ -1056,7 +1056,7 @@ pub async fn ingest(
             upload: Some(FormErrors::one("file", s.t().data_upload_gone)),
             ..Refusals::default()
         };
-        let e = ActionError::NotFound("upload_not_found");
+        let e = ActionError::NotFound("not_found");
         return match resource_page(&st, &s, &id, refusals, StatusCode::GONE).await {
             Ok(res) => res,
             Err(_) => s.problem(&e),

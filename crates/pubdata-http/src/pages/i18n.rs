@@ -714,6 +714,7 @@ table! {
     data_record_as_of: "截至时间（选填）", "As of (optional)";
     data_record_as_of_hint: "日期或 RFC 3339 时间，查看当时的记录", "A date or an RFC 3339 time: the record as it was then";
     data_record_as_of_short: "截至", "as of";
+    data_record_as_of_example: "如 2026-03-01", "e.g. 2026-03-01";
     data_record_button: "查询", "Look up";
     data_record_found: "记录", "Record";
     data_record_none: "没有该主键的记录。", "There is no record with this key.";

@@ -751,14 +751,17 @@ const BUS_LINES_CSV: &str = "线路编号,线路名称,首站,末站,票价（�
 async fn supply_data_as_a_steward(c: &Client, base: &str, password: &str, shots: &Path) -> Outcome {
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(BUS_LINES_CSV);
     check(!unmappable, || "the CSV is not all GBK".to_owned())?;
-    let file = std::env::temp_dir().join(format!(
-        "pubdata-bus-lines-{}-{}.csv",
+    // A name as a unit's staff would give it, in a folder of its own.
+    let dir = std::env::temp_dir().join(format!(
+        "pubdata-upload-{}-{}",
         std::process::id(),
         pubdata_app::new_request_id()
     ));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let file = dir.join("公交线路信息-2026年11月.csv");
     std::fs::write(&file, &gbk).map_err(|e| format!("write {}: {e}", file.display()))?;
     let outcome = supply_data_from(c, base, password, shots, &file).await;
-    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir_all(&dir);
     outcome
 }
 
@@ -796,9 +799,12 @@ async fn supply_data_from(
     click(c, "#upload-button").await?;
     wait_for_title(c, "核对列的对应关系").await?;
     let info = text_of(c, "#file-info").await?;
-    check(info.contains("GB18030/GBK") && info.contains("CSV"), || {
-        format!("the mapping step says of the file {info:?}")
-    })?;
+    check(
+        info.contains("公交线路信息-2026年11月.csv")
+            && info.contains("GB18030/GBK")
+            && info.contains("CSV"),
+        || format!("the mapping step says of the file {info:?}"),
+    )?;
     check(text_of(c, "#ignored").await?.contains("备注"), || {
         "the 备注 column is not listed as ignored".to_owned()
     })?;
@@ -817,6 +823,11 @@ async fn supply_data_from(
     check(key.as_deref() == Some("线路编号"), || {
         format!("the key field is matched to {key:?}")
     })?;
+    // Leaving the key unmapped is refused on the mapping step, the file still kept.
+    choose(c, "select[name='map[line_no]']", "").await?;
+    click(c, "#ingest").await?;
+    wait_for_text(c, "#ingest-error", "线路编号").await?;
+    choose(c, "select[name='map[line_no]']", "线路编号").await?;
     choose(c, "select[name='map[length_km]']", "线路长度").await?;
     full_screenshot(c, &shots.join("data-mapping.png")).await?;
     click(c, "#ingest").await?;
@@ -878,7 +889,8 @@ async fn supply_data_from(
 }
 
 /// The demo `bus_steward` uploads a GBK CSV of 公交线路信息 from its data page, sees the
-/// encoding detected and an ignored column on the mapping step, maps one column by hand, and
+/// encoding detected and an ignored column on the mapping step, is refused when it leaves the
+/// key unmapped, maps one column by hand, and
 /// follows the batch to 已接收 with 3 rows accepted and 1 rejected and the five-dimension
 /// quality report; back on the resource it finds the quality trend and looks a record up.
 /// Screenshots go to `shots`: `data-mapping.png`, `data-batch.png`, `data-resource.png`.

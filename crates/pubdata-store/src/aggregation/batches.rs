@@ -130,49 +130,6 @@ pub struct RejectRow {
     pub codes: String,
 }
 
-/// Keeps rejected rows. On SQLite through one prepared statement (a batch may reject many).
-pub async fn insert_rejects(
-    tx: &mut Tx,
-    _: &Permit,
-    batch_id: &str,
-    rows: &[RejectRow],
-) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if let Tx::Sqlite(t) = tx {
-        let mut handle = t.lock_handle().await?;
-        return crate::db::with_sqlite_connection(&mut handle, |c| {
-            let mut stmt = c.prepare(
-                "INSERT INTO batch_rejects (batch_id, line, raw, reason, codes) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for r in rows {
-                stmt.execute(rusqlite::params![
-                    batch_id, r.line, r.raw, r.reason, r.codes
-                ])?;
-            }
-            Ok(())
-        });
-    }
-    let Tx::Postgres(t) = tx else {
-        unreachable!("SQLite returned above")
-    };
-    for chunk in rows.chunks(1000) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-            "INSERT INTO batch_rejects (batch_id, line, raw, reason, codes) ",
-        );
-        q.push_values(chunk, |mut b, r| {
-            b.push_bind(batch_id)
-                .push_bind(r.line)
-                .push_bind(&r.raw)
-                .push_bind(&r.reason)
-                .push_bind(&r.codes);
-        });
-        q.build().execute(&mut **t).await?;
-    }
-    Ok(())
-}
-
 /// Rejected rows in line order after `after_line`.
 pub async fn rejects(
     tx: &mut Tx,

@@ -4,4 +4,5 @@
 pub mod batches;
 pub mod pulls;
 pub mod records;
+pub mod staging;
 pub mod versions;

@@ -56,11 +56,11 @@ pub struct RecordTable {
 }
 
 impl RecordTable {
-    fn history(&self) -> String {
+    pub(super) fn history(&self) -> String {
         format!("rech_{}", &self.name[4..])
     }
 
-    fn kind_of(&self, code: &str) -> Option<Kind> {
+    pub(super) fn kind_of(&self, code: &str) -> Option<Kind> {
         self.columns.iter().find(|c| c.code == code).map(|c| c.kind)
     }
 }
@@ -101,7 +101,7 @@ pub struct RecordVersion {
     pub valid_to: Option<i64>,
 }
 
-fn quote(ident: &str) -> String {
+pub(super) fn quote(ident: &str) -> String {
     debug_assert!(
         ident
             .bytes()
@@ -133,7 +133,7 @@ pub fn table_name_for(resource_id: &str) -> Result<String> {
     Ok(format!("rec_{hex}"))
 }
 
-fn sql_type(kind: Kind, postgres: bool) -> &'static str {
+pub(super) fn sql_type(kind: Kind, postgres: bool) -> &'static str {
     match (kind, postgres) {
         (Kind::Integer, _) => "BIGINT",
         (Kind::Real, _) => "DOUBLE PRECISION",
@@ -278,28 +278,6 @@ pub async fn set_auto_publish(
     Ok(n == 1)
 }
 
-/// Writes `rows` (cells in the order of `codes`) by key: new keys are inserted; a key whose
-/// values changed has its old version moved to history; unchanged rows are left alone.
-pub async fn upsert(
-    tx: &mut Tx,
-    _: &Permit,
-    table: &RecordTable,
-    codes: &[String],
-    rows: &[Accepted],
-    change: Change<'_>,
-) -> Result<UpsertStats> {
-    check_codes(table, codes)?;
-    match tx {
-        Tx::Sqlite(t) => {
-            let mut handle = t.lock_handle().await?;
-            crate::db::with_sqlite_connection(&mut handle, |c| {
-                direct::upsert(c, table, codes, rows, change)
-            })
-        }
-        Tx::Postgres(t) => pg::upsert(t, table, codes, rows, change).await,
-    }
-}
-
 /// The baseline of `bench ingest`: the same rows into the same kind of table by a plain
 /// insert, no existence check, no history.
 pub async fn insert_plain(
@@ -322,7 +300,7 @@ pub async fn insert_plain(
     }
 }
 
-fn check_codes(table: &RecordTable, codes: &[String]) -> Result<()> {
+pub(super) fn check_codes(table: &RecordTable, codes: &[String]) -> Result<()> {
     match codes.iter().find(|c| table.kind_of(c).is_none()) {
         Some(c) => Err(StoreError::Invalid(format!(
             "{} has no column {c:?}",
@@ -526,6 +504,27 @@ pub async fn count(tx: &mut Tx, table: &RecordTable) -> Result<u64> {
     Ok(n as u64)
 }
 
+/// One cell in the CSV form of PostgreSQL's `COPY`.
+pub(super) fn csv_field(out: &mut String, cell: &Cell) {
+    match cell {
+        // An unquoted empty field is NULL in COPY's CSV format.
+        Cell::Null => {}
+        Cell::Text(s) => {
+            out.push('"');
+            for ch in s.chars() {
+                if ch == '"' {
+                    out.push('"');
+                }
+                out.push(ch);
+            }
+            out.push('"');
+        }
+        Cell::Int(i) => out.push_str(&i.to_string()),
+        Cell::Real(f) => out.push_str(&format!("{f:?}")),
+        Cell::Bool(b) => out.push_str(if *b { "t" } else { "f" }),
+    }
+}
+
 /// SQLite through rusqlite: prepared statements bound in place, no thread hop per row.
 mod direct {
     use super::*;
@@ -543,27 +542,6 @@ mod direct {
                 Cell::Real(f) => ValueRef::Real(*f),
                 Cell::Bool(b) => ValueRef::Integer(i64::from(*b)),
             }))
-        }
-    }
-
-    /// A value read from the old row, bound as it is into its history row.
-    struct Old<'a>(ValueRef<'a>);
-
-    impl rusqlite::ToSql for Old<'_> {
-        fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-            Ok(ToSqlOutput::Borrowed(self.0))
-        }
-    }
-
-    fn same(old: ValueRef<'_>, new: &Cell) -> bool {
-        match (old, new) {
-            (ValueRef::Null, Cell::Null) => true,
-            (ValueRef::Text(a), Cell::Text(b)) => a == b.as_bytes(),
-            (ValueRef::Integer(a), Cell::Int(b)) => a == *b,
-            (ValueRef::Integer(a), Cell::Bool(b)) => a == i64::from(*b),
-            (ValueRef::Real(a), Cell::Real(b)) => a.to_bits() == b.to_bits(),
-            (ValueRef::Integer(a), Cell::Real(b)) => a as f64 == *b,
-            _ => false,
         }
     }
 
@@ -606,91 +584,6 @@ mod direct {
         }
         Ok(rows.len() as u64)
     }
-
-    pub(super) fn upsert(
-        c: &Connection,
-        table: &RecordTable,
-        codes: &[String],
-        rows: &[Accepted],
-        change: Change<'_>,
-    ) -> Result<UpsertStats> {
-        let mut stats = UpsertStats::default();
-        let mut insert = c.prepare(&insert_sql(
-            table,
-            codes,
-            " ON CONFLICT (\"_key\") DO NOTHING",
-        ))?;
-        let all = column_list(&table.columns);
-        let mut select = c.prepare(&format!(
-            "SELECT \"_batch_id\", \"_changed_by\", \"_changed_at\", {all} FROM {} WHERE \"_key\" = ?1",
-            quote(&table.name)
-        ))?;
-        let hist_params: String = (0..table.columns.len())
-            .map(|i| format!(", ?{}", i + 6))
-            .collect();
-        let mut keep = c.prepare(&format!(
-            "INSERT INTO {} (\"_key\", \"_valid_from\", \"_valid_to\", \"_batch_id\", \"_changed_by\", {all}) \
-             VALUES (?1, ?2, ?3, ?4, ?5{hist_params})",
-            quote(&table.history())
-        ))?;
-        let sets: String = codes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!(", {} = ?{}", quote(c), i + 5))
-            .collect();
-        let mut update = c.prepare(&format!(
-            "UPDATE {} SET \"_batch_id\" = ?2, \"_changed_by\" = ?3, \"_changed_at\" = ?4{sets} WHERE \"_key\" = ?1",
-            quote(&table.name)
-        ))?;
-        // Where each given code sits among the table's columns.
-        let positions: Vec<usize> = codes
-            .iter()
-            .map(|code| {
-                table
-                    .columns
-                    .iter()
-                    .position(|c| &c.code == code)
-                    .expect("checked")
-            })
-            .collect();
-        for row in rows {
-            bind_row(&mut insert, row, change)?;
-            if insert.raw_execute()? == 1 {
-                stats.inserted += 1;
-                continue;
-            }
-            let mut old = select.query([row.key.as_str()])?;
-            let Some(o) = old.next()? else {
-                return Err(StoreError::Invalid(format!(
-                    "record {:?} vanished during the upsert",
-                    row.key
-                )));
-            };
-            let unchanged = positions
-                .iter()
-                .zip(&row.cells)
-                .all(|(&p, cell)| o.get_ref(3 + p).is_ok_and(|v| same(v, cell)));
-            if unchanged {
-                stats.unchanged += 1;
-                continue;
-            }
-            keep.raw_bind_parameter(1, row.key.as_str())?;
-            keep.raw_bind_parameter(2, Old(o.get_ref(2)?))?;
-            keep.raw_bind_parameter(3, change.at_ms)?;
-            keep.raw_bind_parameter(4, Old(o.get_ref(0)?))?;
-            keep.raw_bind_parameter(5, Old(o.get_ref(1)?))?;
-            for i in 0..table.columns.len() {
-                keep.raw_bind_parameter(6 + i, Old(o.get_ref(3 + i)?))?;
-            }
-            // Executed while the old row is still read: the bound values borrow from it.
-            keep.raw_execute()?;
-            drop(old);
-            bind_row(&mut update, row, change)?;
-            update.raw_execute()?;
-            stats.updated += 1;
-        }
-        Ok(stats)
-    }
 }
 
 /// PostgreSQL: `COPY` into a staging table, then history, updates and inserts as three
@@ -699,25 +592,6 @@ mod pg {
     use super::*;
     use sqlx::PgConnection;
 
-    fn csv_field(out: &mut String, cell: &Cell) {
-        match cell {
-            // An unquoted empty field is NULL in COPY's CSV format.
-            Cell::Null => {}
-            Cell::Text(s) => {
-                out.push('"');
-                for ch in s.chars() {
-                    if ch == '"' {
-                        out.push('"');
-                    }
-                    out.push(ch);
-                }
-                out.push('"');
-            }
-            Cell::Int(i) => out.push_str(&i.to_string()),
-            Cell::Real(f) => out.push_str(&format!("{f:?}")),
-            Cell::Bool(b) => out.push_str(if *b { "t" } else { "f" }),
-        }
-    }
 
     async fn stage(
         c: &mut PgConnection,
@@ -751,10 +625,10 @@ mod pg {
             .await?;
         let mut buf = String::with_capacity(64 * 1024);
         for row in rows {
-            csv_field(&mut buf, &Cell::Text(row.key.clone()));
+            super::csv_field(&mut buf, &Cell::Text(row.key.clone()));
             for cell in &row.cells {
                 buf.push(',');
-                csv_field(&mut buf, cell);
+                super::csv_field(&mut buf, cell);
             }
             buf.push('\n');
             if buf.len() > 60 * 1024 {
@@ -766,81 +640,6 @@ mod pg {
         }
         copy.finish().await?;
         Ok(stage)
-    }
-
-    pub(super) async fn upsert(
-        c: &mut PgConnection,
-        table: &RecordTable,
-        codes: &[String],
-        rows: &[Accepted],
-        change: Change<'_>,
-    ) -> Result<UpsertStats> {
-        if rows.is_empty() {
-            return Ok(UpsertStats::default());
-        }
-        let stage = quote(&stage(c, table, codes, rows).await?);
-        let (cur, hist) = (quote(&table.name), quote(&table.history()));
-        let all = column_list(&table.columns);
-        let r_all: String = table
-            .columns
-            .iter()
-            .map(|c| format!(", r.{}", quote(&c.code)))
-            .collect();
-        let r_given: String = codes
-            .iter()
-            .map(|c| format!("r.{}", quote(c)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let s_given: String = codes
-            .iter()
-            .map(|c| format!("s.{}", quote(c)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let differs = format!("ROW({r_given}) IS DISTINCT FROM ROW({s_given})");
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO {hist} (\"_key\", \"_valid_from\", \"_valid_to\", \"_batch_id\", \"_changed_by\", {all}) \
-             SELECT r.\"_key\", r.\"_changed_at\", $1, r.\"_batch_id\", r.\"_changed_by\"{r_all} \
-             FROM {cur} r JOIN {stage} s ON s.\"_key\" = r.\"_key\" WHERE {differs}"
-        )))
-        .bind(change.at_ms)
-        .execute(&mut *c)
-        .await?;
-        let sets: String = codes
-            .iter()
-            .map(|c| format!(", {0} = s.{0}", quote(c)))
-            .collect();
-        let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE {cur} r SET \"_batch_id\" = $1, \"_changed_by\" = $2, \"_changed_at\" = $3{sets} \
-             FROM {stage} s WHERE s.\"_key\" = r.\"_key\" AND {differs}"
-        )))
-        .bind(change.batch_id)
-        .bind(change.changed_by)
-        .bind(change.at_ms)
-        .execute(&mut *c)
-        .await?
-        .rows_affected();
-        let given: String = codes.iter().map(|c| format!(", {}", quote(c))).collect();
-        let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO {cur} (\"_key\", \"_batch_id\", \"_changed_by\", \"_changed_at\"{given}) \
-             SELECT s.\"_key\", $1, $2, $3{} FROM {stage} s \
-             WHERE NOT EXISTS (SELECT 1 FROM {cur} r WHERE r.\"_key\" = s.\"_key\")",
-            codes
-                .iter()
-                .map(|c| format!(", s.{}", quote(c)))
-                .collect::<String>()
-        )))
-        .bind(change.batch_id)
-        .bind(change.changed_by)
-        .bind(change.at_ms)
-        .execute(&mut *c)
-        .await?
-        .rows_affected();
-        let n = rows.len() as u64;
-        Ok(UpsertStats {
-            inserted,
-            updated,
-            unchanged: n - inserted - updated,
-        })
     }
 
     pub(super) async fn insert_plain(

@@ -1,0 +1,264 @@
+//! A batch's rows on their way into the record store. They are checked and written in
+//! chunks into temporary tables of one connection — which takes no lock on the platform's
+//! tables, so that every other action (and the batch's own progress page) goes on while a
+//! large file is read — and then merged in one transaction: old versions of changed records
+//! into history, changed records updated, new ones inserted, rejected rows kept, all with the
+//! batch's outcome and audit entry. On SQLite, whose single writer would otherwise be held
+//! for the whole file, this is what keeps the platform usable; PostgreSQL does the same
+//! through `COPY` into session-local tables.
+
+use sqlx::pool::PoolConnection;
+
+use super::batches::RejectRow;
+use super::records::{Change, RecordTable, UpsertStats, check_codes, quote, sql_type};
+use crate::db::{Db, Result, Tx};
+use pubdata_core::aggregation::{Accepted, Cell};
+use pubdata_core::policy::Permit;
+
+const ROWS: &str = "pubdata_stage_rows";
+const REJECTS: &str = "pubdata_stage_rejects";
+
+enum Conn {
+    Sqlite(PoolConnection<sqlx::Sqlite>),
+    Postgres(Tx),
+}
+
+/// The staging tables of one batch, on a connection of their own until [`Stage::into_tx`].
+pub struct Stage {
+    conn: Conn,
+    codes: Vec<String>,
+}
+
+fn stage_ddl(table: &RecordTable, codes: &[String], postgres: bool) -> [String; 2] {
+    let cols: String = codes
+        .iter()
+        .map(|c| format!(", {} {}", quote(c), sql_type(table.kind_of(c).expect("checked"), postgres)))
+        .collect();
+    let on_commit = if postgres { " ON COMMIT DROP" } else { "" };
+    [
+        format!("CREATE TEMP TABLE {ROWS} (\"_key\" TEXT NOT NULL{cols}){on_commit}"),
+        format!(
+            "CREATE TEMP TABLE {REJECTS} (line BIGINT NOT NULL, raw TEXT NOT NULL, reason TEXT NOT NULL, codes TEXT NOT NULL){on_commit}"
+        ),
+    ]
+}
+
+impl Stage {
+    /// Opens the staging tables for rows whose cells are in the order of `codes`.
+    pub async fn open(db: &Db, table: &RecordTable, codes: &[String]) -> Result<Stage> {
+        check_codes(table, codes)?;
+        let conn = match db {
+            Db::Sqlite(pool) => {
+                let mut c = pool.acquire().await?;
+                // A connection back from a batch that failed may still hold its tables.
+                for t in [ROWS, REJECTS] {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS temp.{t}")))
+                        .execute(&mut *c)
+                        .await?;
+                }
+                for ddl in stage_ddl(table, codes, false) {
+                    sqlx::query(sqlx::AssertSqlSafe(ddl)).execute(&mut *c).await?;
+                }
+                Conn::Sqlite(c)
+            }
+            Db::Postgres(_) => {
+                // MVCC: the one transaction holds no lock another action waits for.
+                let mut tx = db.begin().await?;
+                let Tx::Postgres(t) = &mut tx else { unreachable!() };
+                for ddl in stage_ddl(table, codes, true) {
+                    sqlx::query(sqlx::AssertSqlSafe(ddl)).execute(&mut **t).await?;
+                }
+                Conn::Postgres(tx)
+            }
+        };
+        Ok(Stage { conn, codes: codes.to_vec() })
+    }
+
+    /// Adds checked rows and rejected ones.
+    pub async fn add(&mut self, rows: &[Accepted], rejects: &[RejectRow]) -> Result<()> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => {
+                let mut handle = c.lock_handle().await?;
+                crate::db::with_sqlite_connection(&mut handle, |c| direct::add(c, self.codes.len(), rows, rejects))
+            }
+            Conn::Postgres(tx) => {
+                let Tx::Postgres(t) = tx else { unreachable!() };
+                pg::add(t, &self.codes, rows, rejects).await
+            }
+        }
+    }
+
+    /// The transaction the merge runs in: on SQLite, the write lock is taken only now.
+    pub async fn into_tx(self) -> Result<Tx> {
+        Ok(match self.conn {
+            Conn::Sqlite(c) => Tx::Sqlite(
+                sqlx::Transaction::begin(c, Some(sqlx::SqlSafeStr::into_sql_str("BEGIN IMMEDIATE"))).await?,
+            ),
+            Conn::Postgres(tx) => tx,
+        })
+    }
+}
+
+/// Moves the staged rows into the record store and the rejected ones to the batch, in `tx`
+/// (from [`Stage::into_tx`]), and drops the staging tables.
+pub async fn merge(
+    tx: &mut Tx,
+    _: &Permit,
+    table: &RecordTable,
+    codes: &[String],
+    change: Change<'_>,
+) -> Result<UpsertStats> {
+    let postgres = matches!(tx, Tx::Postgres(_));
+    let (cur, hist) = (quote(&table.name), quote(&table.history()));
+    let all: String = table.columns.iter().map(|c| quote(&c.code)).collect::<Vec<_>>().join(", ");
+    let r_all: String = table.columns.iter().map(|c| format!(", r.{}", quote(&c.code))).collect();
+    let differs = codes
+        .iter()
+        .map(|c| {
+            let c = quote(c);
+            if postgres { format!("r.{c} IS DISTINCT FROM s.{c}") } else { format!("r.{c} IS NOT s.{c}") }
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let sets: String = codes.iter().map(|c| format!(", {0} = s.{0}", quote(c))).collect();
+    let given: String = codes.iter().map(|c| format!(", {}", quote(c))).collect();
+    let s_given: String = codes.iter().map(|c| format!(", s.{}", quote(c))).collect();
+    let statements = [
+        format!(
+            "INSERT INTO {hist} (\"_key\", \"_valid_from\", \"_valid_to\", \"_batch_id\", \"_changed_by\", {all}) \
+             SELECT r.\"_key\", r.\"_changed_at\", $1, r.\"_batch_id\", r.\"_changed_by\"{r_all} \
+             FROM {cur} r JOIN {ROWS} s ON s.\"_key\" = r.\"_key\" WHERE {differs}"
+        ),
+        format!(
+            "UPDATE {cur} AS r SET \"_batch_id\" = $2, \"_changed_by\" = $3, \"_changed_at\" = $1{sets} \
+             FROM {ROWS} s WHERE s.\"_key\" = r.\"_key\" AND ({differs})"
+        ),
+        format!(
+            "INSERT INTO {cur} (\"_key\", \"_batch_id\", \"_changed_by\", \"_changed_at\"{given}) \
+             SELECT s.\"_key\", $2, $3, $1{s_given} FROM {ROWS} s \
+             WHERE NOT EXISTS (SELECT 1 FROM {cur} r WHERE r.\"_key\" = s.\"_key\")"
+        ),
+        format!("INSERT INTO batch_rejects (batch_id, line, raw, reason, codes) SELECT $2, line, raw, reason, codes FROM {REJECTS}"),
+    ];
+    // $1 the change's time, $2 the batch, $3 who; the rejects take the batch alone.
+    let binds: [&[u8]; 4] = [&[1], &[1, 2, 3], &[1, 2, 3], &[2]];
+    let mut counts = [0u64; 4];
+    for (i, sql) in statements.iter().enumerate() {
+        let sql = if i == 3 { sql.replace("$2", "$1") } else { sql.clone() };
+        macro_rules! run {
+            ($t:expr) => {{
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                for b in binds[i] {
+                    q = match b {
+                        1 => q.bind(change.at_ms),
+                        2 => q.bind(change.batch_id),
+                        _ => q.bind(change.changed_by),
+                    };
+                }
+                q.execute(&mut **$t).await?.rows_affected()
+            }};
+        }
+        counts[i] = match tx {
+            Tx::Sqlite(t) => run!(t),
+            Tx::Postgres(t) => run!(t),
+        };
+    }
+    let staged: i64 = match tx {
+        Tx::Sqlite(t) => sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {ROWS}"))).fetch_one(&mut **t).await?,
+        Tx::Postgres(t) => sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {ROWS}"))).fetch_one(&mut **t).await?,
+    };
+    if let Tx::Sqlite(t) = tx {
+        for name in [ROWS, REJECTS] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE temp.{name}"))).execute(&mut **t).await?;
+        }
+    }
+    let (updated, inserted) = (counts[1], counts[2]);
+    Ok(UpsertStats { inserted, updated, unchanged: staged as u64 - inserted - updated })
+}
+
+mod direct {
+    use super::*;
+    use rusqlite::Connection;
+    use rusqlite::types::{ToSqlOutput, ValueRef};
+
+    struct Bind<'a>(&'a Cell);
+
+    impl rusqlite::ToSql for Bind<'_> {
+        fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+            Ok(ToSqlOutput::Borrowed(match self.0 {
+                Cell::Null => ValueRef::Null,
+                Cell::Text(s) => ValueRef::Text(s.as_bytes()),
+                Cell::Int(i) => ValueRef::Integer(*i),
+                Cell::Real(f) => ValueRef::Real(*f),
+                Cell::Bool(b) => ValueRef::Integer(i64::from(*b)),
+            }))
+        }
+    }
+
+    /// One temp-only transaction per chunk: no journal sync, no lock on the main database.
+    pub(super) fn add(c: &Connection, width: usize, rows: &[Accepted], rejects: &[RejectRow]) -> Result<()> {
+        c.execute_batch("BEGIN")?;
+        let result = (|| -> Result<()> {
+            let params: String = (0..=width).map(|i| format!("?{}", i + 1)).collect::<Vec<_>>().join(", ");
+            let mut insert = c.prepare(&format!("INSERT INTO temp.{ROWS} VALUES ({params})"))?;
+            for row in rows {
+                insert.raw_bind_parameter(1, row.key.as_str())?;
+                for (i, cell) in row.cells.iter().enumerate() {
+                    insert.raw_bind_parameter(2 + i, Bind(cell))?;
+                }
+                insert.raw_execute()?;
+            }
+            let mut reject = c.prepare(&format!("INSERT INTO temp.{REJECTS} VALUES (?1, ?2, ?3, ?4)"))?;
+            for r in rejects {
+                reject.execute(rusqlite::params![r.line, r.raw, r.reason, r.codes])?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => {
+                c.execute_batch("COMMIT")?;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = c.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+}
+
+mod pg {
+    use super::*;
+    use sqlx::PgConnection;
+
+    pub(super) async fn add(c: &mut PgConnection, codes: &[String], rows: &[Accepted], rejects: &[RejectRow]) -> Result<()> {
+        if !rows.is_empty() {
+            let cols: String = codes.iter().map(|c| format!(", {}", quote(c))).collect();
+            let mut copy = c.copy_in_raw(&format!("COPY {ROWS} (\"_key\"{cols}) FROM STDIN (FORMAT csv)")).await?;
+            let mut buf = String::with_capacity(64 * 1024);
+            for row in rows {
+                super::super::records::csv_field(&mut buf, &Cell::Text(row.key.clone()));
+                for cell in &row.cells {
+                    buf.push(',');
+                    super::super::records::csv_field(&mut buf, cell);
+                }
+                buf.push('\n');
+                if buf.len() > 60 * 1024 {
+                    copy.send(std::mem::take(&mut buf).into_bytes()).await?;
+                }
+            }
+            if !buf.is_empty() {
+                copy.send(buf.into_bytes()).await?;
+            }
+            copy.finish().await?;
+        }
+        for chunk in rejects.chunks(1000) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!("INSERT INTO {REJECTS} (line, raw, reason, codes) "));
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.line).push_bind(&r.raw).push_bind(&r.reason).push_bind(&r.codes);
+            });
+            q.build().execute(&mut *c).await?;
+        }
+        Ok(())
+    }
+}
