@@ -87,10 +87,20 @@ pub async fn receive(app: &App, mut m: Multipart) -> Result<Received, ActionErro
                 }
             }
         } else {
-            let text = field.text().await.map_err(|e| read_error(&e))?;
-            if text.len() > 4096 {
-                return Err(ActionError::BadRequest("invalid_multipart"));
+            // Read chunk by chunk: a text field is short, however the body is sent.
+            let mut field = field;
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| read_error(&e))? {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > 4096 {
+                    if !out.path.as_os_str().is_empty() {
+                        remove(&out.path);
+                    }
+                    return Err(ActionError::BadRequest("invalid_multipart"));
+                }
             }
+            let text = String::from_utf8(bytes)
+                .map_err(|_| ActionError::BadRequest("invalid_multipart"))?;
             out.fields.push((name, text));
         }
     }

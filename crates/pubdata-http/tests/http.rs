@@ -24,9 +24,18 @@ async fn spawn() -> Server {
 }
 
 async fn spawn_with(http: pubdata_http::HttpConfig) -> Server {
+    spawn_configured(http, |_| {}).await
+}
+
+async fn spawn_configured(
+    http: pubdata_http::HttpConfig,
+    configure: impl FnOnce(&mut Config),
+) -> Server {
     let dir = std::env::temp_dir().join(format!("pubdata-http-{}", pubdata_app::new_request_id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let app = App::open(Config::sqlite_in(&dir)).await.unwrap();
+    let mut config = Config::sqlite_in(&dir);
+    configure(&mut config);
+    let app = App::open(config).await.unwrap();
     pubdata_app::demo::load_demo(&app, &Actor::system("test"))
         .await
         .unwrap();
@@ -1183,7 +1192,9 @@ fn python_has(module: &str) -> bool {
 
 impl Server {
     async fn resource_id(&self, token: &str, code: &str) -> String {
-        let (_, found) = self.get(&format!("/api/v1/resources?q={code}"), token).await;
+        let (_, found) = self
+            .get(&format!("/api/v1/resources?q={code}"), token)
+            .await;
         let item = found["items"]
             .as_array()
             .unwrap()
@@ -1194,15 +1205,41 @@ impl Server {
         item["id"].as_str().unwrap().to_owned()
     }
 
-    async fn upload(&self, path: &str, token: &str, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-        let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
-        let r = self.client.post(self.url(path)).bearer_auth(token).multipart(form).send().await.unwrap();
+    async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+        let r = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn get_bytes(&self, path: &str, token: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
-        let r = self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+    async fn get_bytes(
+        &self,
+        path: &str,
+        token: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         let (status, headers) = (r.status(), r.headers().clone());
         (status, headers, r.bytes().await.unwrap().to_vec())
     }
@@ -1226,14 +1263,41 @@ async fn a_unit_pushes_and_uploads_over_the_api_then_reads_records_history_versi
     ]});
     let (status, b) = s.post(&batches, &member, rows.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
-    assert_eq!((b["status"].as_str(), b["accepted"].as_u64(), b["source"].as_str()), (Some("accepted"), Some(2), Some("push")), "{b}");
-    assert!(b["quality"]["completeness"]["percent"].as_f64().unwrap() < 100.0, "{b}");
+    assert_eq!(
+        (
+            b["status"].as_str(),
+            b["accepted"].as_u64(),
+            b["source"].as_str()
+        ),
+        (Some("accepted"), Some(2), Some("push")),
+        "{b}"
+    );
+    assert!(
+        b["quality"]["completeness"]["percent"].as_f64().unwrap() < 100.0,
+        "{b}"
+    );
     let (status, p) = s.post(&batches, &member_ro, rows.clone()).await;
-    assert_eq!((status, p["code"].as_str()), (StatusCode::FORBIDDEN, Some("read_only_token")));
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("read_only_token"))
+    );
     let (status, p) = s.post(&batches, &bus, rows.clone()).await;
-    assert_eq!((status, p["code"].as_str()), (StatusCode::FORBIDDEN, Some("other_org")));
-    let (status, p) = s.post(&batches, &steward, json!({"rows": [{"plant": "一水厂", "colour": 1}]})).await;
-    assert_eq!((status, p["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_field")), "{p}");
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("other_org"))
+    );
+    let (status, p) = s
+        .post(
+            &batches,
+            &steward,
+            json!({"rows": [{"plant": "一水厂", "colour": 1}]}),
+        )
+        .await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_field")),
+        "{p}"
+    );
 
     // A GBK file whose third data row holds bytes that are not GBK: that row is rejected for
     // it, the others go in; one of them changes a pushed record.
@@ -1242,57 +1306,161 @@ async fn a_unit_pushes_and_uploads_over_the_api_then_reads_records_history_versi
     file.extend_from_slice(&encoding_rs::GBK.encode("四水厂,2026-03-01,0.1,7.0,否\n").0);
     let (status, b) = s.upload(&batches, &steward, "水质.csv", file).await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
-    assert_eq!((b["accepted"].as_u64(), b["rejected"].as_u64(), b["updated"].as_u64()), (Some(2), Some(2), Some(1)), "{b}");
+    assert_eq!(
+        (
+            b["accepted"].as_u64(),
+            b["rejected"].as_u64(),
+            b["updated"].as_u64()
+        ),
+        (Some(2), Some(2), Some(1)),
+        "{b}"
+    );
     assert_eq!(b["encoding"], "GB18030/GBK", "{b}");
     assert_eq!(b["quality"]["problems"]["invalid_encoding"], 1, "{b}");
     let batch_id = b["id"].as_str().unwrap().to_owned();
-    let (status, headers, csv) = s.get_bytes(&format!("/api/v1/batches/{batch_id}/rejected"), &steward).await;
+    let (status, headers, csv) = s
+        .get_bytes(&format!("/api/v1/batches/{batch_id}/rejected"), &steward)
+        .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.starts_with("\u{feff}reason,line,水厂"), "{csv}");
-    assert!(csv.contains("浑浊度（NTU）“abc”不是数值") && csv.contains("GB18030"), "{csv}");
+    assert!(
+        csv.contains("浑浊度（NTU）“abc”不是数值") && csv.contains("GB18030"),
+        "{csv}"
+    );
     let (_, got) = s.get(&format!("/api/v1/batches/{batch_id}"), &bus).await;
     assert_eq!(got["code"], "other_org");
 
     // An empty file and a file for another resource: clear refusals, no batch.
     let (status, p) = s.upload(&batches, &steward, "empty.csv", Vec::new()).await;
-    assert_eq!((status, p["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("empty_file")), "{p}");
-    let (status, p) = s.upload(&batches, &steward, "bus.csv", "线路编号,线路名称\n1,一路\n".into()).await;
-    assert_eq!((status, p["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("missing_key_column")), "{p}");
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("empty_file")),
+        "{p}"
+    );
+    let (status, p) = s
+        .upload(
+            &batches,
+            &steward,
+            "bus.csv",
+            "线路编号,线路名称\n1,一路\n".into(),
+        )
+        .await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("missing_key_column")),
+        "{p}"
+    );
 
     // The record by its composite key, its history, and as it was before the upload.
     let key = "%E4%B8%80%E6%B0%B4%E5%8E%82%7C2026-03-01"; // 一水厂|2026-03-01
-    let (status, r) = s.get(&format!("/api/v1/resources/{id}/records/{key}"), &steward).await;
+    let (status, r) = s
+        .get(&format!("/api/v1/resources/{id}/records/{key}"), &steward)
+        .await;
     assert_eq!(status, StatusCode::OK, "{r}");
-    assert_eq!((r["values"]["turbidity"].as_f64(), r["disputed"].as_bool()), (Some(0.35), Some(false)), "{r}");
-    let (_, h) = s.get(&format!("/api/v1/resources/{id}/records/{key}/history"), &steward).await;
+    assert_eq!(
+        (r["values"]["turbidity"].as_f64(), r["disputed"].as_bool()),
+        (Some(0.35), Some(false)),
+        "{r}"
+    );
+    let (_, h) = s
+        .get(
+            &format!("/api/v1/resources/{id}/records/{key}/history"),
+            &steward,
+        )
+        .await;
     let items = h["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{h}");
-    assert_eq!((items[0]["values"]["turbidity"].as_f64(), items[0]["changed_by"].as_str()), (Some(0.3), Some("water_member")), "{h}");
+    assert_eq!(
+        (
+            items[0]["values"]["turbidity"].as_f64(),
+            items[0]["changed_by"].as_str()
+        ),
+        (Some(0.3), Some("water_member")),
+        "{h}"
+    );
     let then = items[0]["changed_at"].as_str().unwrap();
-    let (_, old) = s.get(&format!("/api/v1/resources/{id}/records/{key}?as_of={}", then.replace('+', "%2B")), &steward).await;
+    let (_, old) = s
+        .get(
+            &format!(
+                "/api/v1/resources/{id}/records/{key}?as_of={}",
+                then.replace('+', "%2B")
+            ),
+            &steward,
+        )
+        .await;
     assert_eq!(old["values"]["turbidity"].as_f64(), Some(0.3), "{old}");
-    let (status, p) = s.get(&format!("/api/v1/resources/{id}/records/{key}?as_of=yesterday"), &steward).await;
-    assert_eq!((status, p["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_as_of")));
-    let (_, page) = s.get(&format!("/api/v1/resources/{id}/records?limit=2"), &steward).await;
+    let (status, p) = s
+        .get(
+            &format!("/api/v1/resources/{id}/records/{key}?as_of=yesterday"),
+            &steward,
+        )
+        .await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_as_of"))
+    );
+    let (_, page) = s
+        .get(&format!("/api/v1/resources/{id}/records?limit=2"), &steward)
+        .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2, "{page}");
-    let (_, rest) = s.get(&format!("/api/v1/resources/{id}/records?limit=2&cursor={}", page["next_cursor"].as_str().unwrap()), &steward).await;
-    assert_eq!((rest["items"].as_array().unwrap().len(), &rest["next_cursor"]), (1, &Value::Null), "{rest}");
+    let (_, rest) = s
+        .get(
+            &format!(
+                "/api/v1/resources/{id}/records?limit=2&cursor={}",
+                page["next_cursor"].as_str().unwrap()
+            ),
+            &steward,
+        )
+        .await;
+    assert_eq!(
+        (
+            rest["items"].as_array().unwrap().len(),
+            &rest["next_cursor"]
+        ),
+        (1, &Value::Null),
+        "{rest}"
+    );
 
     // A data version: both files, their hashes in the list and in the download's headers.
-    let (status, v) = s.post(&format!("/api/v1/resources/{id}/versions"), &steward, json!({})).await;
+    let (status, v) = s
+        .post(
+            &format!("/api/v1/resources/{id}/versions"),
+            &steward,
+            json!({}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
-    assert_eq!((v["number"].as_i64(), v["rows"].as_i64()), (Some(1), Some(3)), "{v}");
-    let (_, listed) = s.get(&format!("/api/v1/resources/{id}/versions"), &steward).await;
+    assert_eq!(
+        (v["number"].as_i64(), v["rows"].as_i64()),
+        (Some(1), Some(3)),
+        "{v}"
+    );
+    let (_, listed) = s
+        .get(&format!("/api/v1/resources/{id}/versions"), &steward)
+        .await;
     assert_eq!(listed["items"][0]["number"], 1, "{listed}");
-    let (_, catalog) = s.get(&format!("/api/v1/resources/{id}/versions?kind=catalog"), &steward).await;
+    let (_, catalog) = s
+        .get(
+            &format!("/api/v1/resources/{id}/versions?kind=catalog"),
+            &steward,
+        )
+        .await;
     assert_eq!(catalog["items"][0]["version"], 1, "{catalog}");
     for f in listed["items"][0]["files"].as_array().unwrap() {
         let (status, headers, body) = s.get_bytes(f["url"].as_str().unwrap(), &steward).await;
         assert_eq!(status, StatusCode::OK);
         let sha = hex::encode(sha2::Sha256::digest(&body));
-        assert_eq!((sha.as_str(), body.len() as u64), (f["sha256"].as_str().unwrap(), f["size"].as_u64().unwrap()));
+        assert_eq!(
+            (sha.as_str(), body.len() as u64),
+            (f["sha256"].as_str().unwrap(), f["size"].as_u64().unwrap())
+        );
         assert_eq!(headers["x-content-sha256"].to_str().unwrap(), sha);
         if f["format"] == "parquet" && python_has("pyarrow") {
             let path = s.dir.join("v1.parquet");
@@ -1302,18 +1470,76 @@ async fn a_unit_pushes_and_uploads_over_the_api_then_reads_records_history_versi
                 .output()
                 .unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
-            assert_eq!(text.trim(), "3 date32[day] ['一水厂', '二水厂', '四水厂']", "{}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(
+                text.trim(),
+                "3 date32[day] ['一水厂', '二水厂', '四水厂']",
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
-    let (status, _, _) = s.get_bytes(&format!("/api/v1/resources/{id}/versions/7/files/csv"), &steward).await;
+    let (status, _, _) = s
+        .get_bytes(
+            &format!("/api/v1/resources/{id}/versions/7/files/csv"),
+            &steward,
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // The update was on time; the city-wide view is the authority's.
     let (_, me) = s.get("/api/v1/me", &steward).await;
-    let (_, duties) = s.get(&format!("/api/v1/timeliness?org_id={}", me["org_id"].as_str().unwrap()), &steward).await;
-    let duty = duties["items"].as_array().unwrap().iter().find(|d| d["resource_id"] == id.as_str()).unwrap();
+    let (_, duties) = s
+        .get(
+            &format!(
+                "/api/v1/timeliness?org_id={}",
+                me["org_id"].as_str().unwrap()
+            ),
+            &steward,
+        )
+        .await;
+    let duty = duties["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["resource_id"] == id.as_str())
+        .unwrap();
     assert_eq!(duty["days_overdue"], 0, "{duty}");
     assert!(duty["last_update"].is_string(), "{duty}");
     let (status, _) = s.get("/api/v1/timeliness", &steward).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_file_past_the_upload_limit_is_413_and_leaves_no_batch_and_no_file() {
+    let s = spawn_configured(pubdata_http::HttpConfig::default(), |c| {
+        c.max_upload_bytes = 64 * 1024
+    })
+    .await;
+    let steward = s.token("water_steward", "write").await;
+    let id = s.resource_id(&steward, "2/03/003/0001").await;
+    let mut big = String::from("水厂,检测日期\n");
+    while big.len() < 200 * 1024 {
+        big.push_str("一水厂,2026-03-01\n");
+    }
+    let (status, p) = s
+        .upload(
+            &format!("/api/v1/resources/{id}/batches"),
+            &steward,
+            "big.csv",
+            big.into_bytes(),
+        )
+        .await;
+    assert_eq!(
+        (status, p["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("file_too_large")),
+        "{p}"
+    );
+    let (_, listed) = s
+        .get(&format!("/api/v1/resources/{id}/batches"), &steward)
+        .await;
+    assert_eq!(listed["items"], json!([]), "{listed}");
+    let kept: Vec<_> = std::fs::read_dir(s.dir.join("uploads"))
+        .map(|d| d.flatten().collect())
+        .unwrap_or_default();
+    assert!(kept.is_empty(), "the partial upload is removed: {kept:?}");
 }

@@ -142,7 +142,7 @@ async fn measure(app: &App, dir: &std::path::Path, rows: u64) -> Result<()> {
         OrgInput {
             name: "澜江市市场监督管理局".into(),
             kind: "government".into(),
-            sector: "market_regulation".into(),
+            sector: "other".into(),
             uscc: pubdata_app::demo::demo_uscc(1, "11"),
             parent_id: None,
             accountable_head: "王局长".into(),

@@ -565,7 +565,17 @@ fn serve(dir: &std::path::Path) -> (std::process::Child, String) {
 async fn a_batch_cut_by_a_crash_is_failed_after_restart_with_nothing_written_and_the_log_agrees() {
     let dir = temp_dir("batch-crash");
     ok(&pubdata(&dir, &["demo"]));
-    let token = ok(&pubdata(&dir, &["token", "create", "--user", "water_steward", "--scope", "write"]));
+    let token = ok(&pubdata(
+        &dir,
+        &[
+            "token",
+            "create",
+            "--user",
+            "water_steward",
+            "--scope",
+            "write",
+        ],
+    ));
     let token = token.lines().last().unwrap().to_owned();
     let (mut server, base) = serve(&dir);
     let client = reqwest::Client::new();
@@ -583,10 +593,16 @@ async fn a_batch_cut_by_a_crash_is_failed_after_restart_with_nothing_written_and
     // 出厂水水质检测信息, keyed by plant and date: enough rows to take seconds.
     let mut csv = String::from("水厂,检测日期,浑浊度（NTU）,pH值,是否合格\n");
     for i in 0..400_000 {
-        csv.push_str(&format!("水厂{i},2026-03-01,0.{},7.{},是\n", i % 10, i % 10));
+        csv.push_str(&format!(
+            "水厂{i},2026-03-01,0.{},7.{},是\n",
+            i % 10,
+            i % 10
+        ));
     }
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("big.csv"));
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("big.csv"),
+    );
     let r = client
         .post(format!("{base}/api/v1/resources/{id}/batches?wait=false"))
         .bearer_auth(&token)
@@ -631,7 +647,11 @@ async fn a_batch_cut_by_a_crash_is_failed_after_restart_with_nothing_written_and
         .json()
         .await
         .unwrap();
-    assert_eq!((b["status"].as_str(), b["error"]["code"].as_str()), (Some("failed"), Some("interrupted")), "{b}");
+    assert_eq!(
+        (b["status"].as_str(), b["error"]["code"].as_str()),
+        (Some("failed"), Some("interrupted")),
+        "{b}"
+    );
     let records: serde_json::Value = client
         .get(format!("{base}/api/v1/resources/{id}/records"))
         .bearer_auth(&token)
@@ -641,7 +661,11 @@ async fn a_batch_cut_by_a_crash_is_failed_after_restart_with_nothing_written_and
         .json()
         .await
         .unwrap();
-    assert_eq!(records["items"], serde_json::json!([]), "nothing of the batch was written");
+    assert_eq!(
+        records["items"],
+        serde_json::json!([]),
+        "nothing of the batch was written"
+    );
     server.kill().unwrap();
     server.wait().unwrap();
 
@@ -651,15 +675,32 @@ async fn a_batch_cut_by_a_crash_is_failed_after_restart_with_nothing_written_and
     let mut about_batch = vec![];
     for line in std::fs::read_to_string(&file).unwrap().lines().skip(1) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let Some(bytes) = v["bytes"].as_str() else { continue };
+        let Some(bytes) = v["bytes"].as_str() else {
+            continue;
+        };
         use base64::Engine;
-        let e: serde_json::Value =
-            serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(bytes).unwrap()).unwrap();
-        if e["target"] == target.as_str() && e["action"] != "get_batch" && e["action"] != "list_records" {
-            about_batch.push(format!("{} {}", e["action"].as_str().unwrap(), e["decision"].as_str().unwrap_or("deny")));
+        let e: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::STANDARD
+                .decode(bytes)
+                .unwrap(),
+        )
+        .unwrap();
+        if e["target"] == target.as_str()
+            && e["action"] != "get_batch"
+            && e["action"] != "list_records"
+        {
+            about_batch.push(format!(
+                "{} {}",
+                e["action"].as_str().unwrap(),
+                e["decision"].as_str().unwrap_or("deny")
+            ));
         }
     }
-    assert_eq!(about_batch, ["fail_batch allow"], "the log agrees: failed, never accepted");
+    assert_eq!(
+        about_batch,
+        ["fail_batch allow"],
+        "the log agrees: failed, never accepted"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

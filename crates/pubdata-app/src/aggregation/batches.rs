@@ -287,20 +287,48 @@ impl Ingest {
                 let clashes = records::kind_conflicts(&t, &columns);
                 if !clashes.is_empty() {
                     tx.rollback().await?;
-                    mark_failed(a.app, &batch.id, "field_type_changed", "信息项的数据类型已与已存数据不同").await?;
+                    mark_failed(
+                        a.app,
+                        &batch.id,
+                        "field_type_changed",
+                        "信息项的数据类型已与已存数据不同",
+                    )
+                    .await?;
                     return Err(ActionError::invalid(
                         "field_type_changed",
                         FieldError::new(
                             "fields",
                             "field_type_changed",
-                            format!("信息项 {} 的数据类型已与已有数据不同，须先由平台处理历史数据", clashes.join("、")),
-                            format!("the type of field(s) {} changed since data was stored", clashes.join(", ")),
+                            format!(
+                                "信息项 {} 的数据类型已与已有数据不同，须先由平台处理历史数据",
+                                clashes.join("、")
+                            ),
+                            format!(
+                                "the type of field(s) {} changed since data was stored",
+                                clashes.join(", ")
+                            ),
                         ),
                     ));
                 }
-                records::ensure_table(&mut tx, permit, &resource.id, &columns, &keys, now).await?
+                records::ensure_table(&mut tx, permit, &resource.id, &columns, &keys, now).await
             }
-            None => records::ensure_table(&mut tx, permit, &resource.id, &columns, &keys, now).await?,
+            None => {
+                records::ensure_table(&mut tx, permit, &resource.id, &columns, &keys, now).await
+            }
+        };
+        let table = match table {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = tx.rollback().await;
+                mark_failed(
+                    a.app,
+                    &batch.id,
+                    "internal_error",
+                    "the record table could not be made",
+                )
+                .await?;
+                return Err(e.into());
+            }
         };
         tx.commit().await?;
         let codes: Vec<String> = resource.doc.fields.iter().map(|f| f.code.clone()).collect();
@@ -366,9 +394,28 @@ impl Ingest {
         Ok(())
     }
 
-    pub(crate) fn set_bytes(&mut self, read: u64, total: u64) {
-        self.progress.bytes_read = read;
-        self.progress.bytes_total = total;
+    /// Hands the checker to a reader on another thread (see [`upload_batch`]); it comes back
+    /// with [`Ingest::put_checker`] once every row is read.
+    fn take_checker(&mut self) -> RowChecker {
+        let none = ColumnMap {
+            header: Vec::new(),
+            columns: Vec::new(),
+        };
+        let idle = RowChecker::new(&[], none).expect("no fields, no rules");
+        std::mem::replace(&mut self.checker, idle)
+    }
+
+    fn put_checker(&mut self, checker: RowChecker) {
+        self.checker = checker;
+    }
+
+    /// Stages a chunk checked on the reader's thread and shows the progress.
+    async fn write_checked(&mut self, c: Checked) -> Result<(), ActionError> {
+        let stage = self.stage.as_mut().expect("open until finished");
+        stage.add(&c.accepted, &c.rejected).await?;
+        self.progress = c.progress;
+        self.board.set(&self.batch.id, self.progress.clone());
+        Ok(())
     }
 
     /// Writes the rest, the report and the outcome, and commits them with the audit entry.
@@ -398,7 +445,11 @@ impl Ingest {
         let stage = self.stage.take().expect("open until finished");
         // Only now does the batch take the write lock, for the merge alone.
         let mut tx = stage.into_tx().await?;
-        let change = Change { batch_id: &self.batch.id, changed_by: &self.username, at_ms: now_ms() };
+        let change = Change {
+            batch_id: &self.batch.id,
+            changed_by: &self.username,
+            at_ms: now_ms(),
+        };
         let stats = staging::merge(&mut tx, permit, &self.table, &self.codes, change).await?;
         let timeliness = timeliness_of(&mut tx, resource).await?;
         let report = tally.report(timeliness);
@@ -438,6 +489,55 @@ impl Ingest {
         self.stage.take();
         self.board.clear(&self.batch.id);
         let _ = mark_failed(a.app, &self.batch.id, code, message).await;
+    }
+}
+
+/// Rows checked on the reader's thread, on their way to the stage.
+#[derive(Default)]
+struct Checked {
+    accepted: Vec<pubdata_core::aggregation::Accepted>,
+    rejected: Vec<RejectRow>,
+    progress: Progress,
+}
+
+/// Reads and checks every row of `src` on the calling (blocking) thread, sending chunks; the
+/// writer stages them meanwhile, on the other core. Stops early when the writer is gone.
+fn read_and_check(
+    mut src: TableSource,
+    checker: &mut RowChecker,
+    encoding: &str,
+    out: &tokio::sync::mpsc::Sender<Checked>,
+) -> Result<(), ActionError> {
+    let mut chunk = Checked::default();
+    loop {
+        let next = src.next_row();
+        let done = next.is_none();
+        if let Some(row) = next {
+            let row = row.map_err(source_error)?;
+            let outcome = if row.undecodable {
+                Err(checker.reject_unreadable(row.line, row.cells, encoding))
+            } else {
+                checker.check(row.line, row.cells)
+            };
+            match outcome {
+                Ok(a) => chunk.accepted.push(a),
+                Err(r) => chunk.rejected.push(reject_row(r)),
+            }
+        }
+        if done || chunk.accepted.len() + chunk.rejected.len() >= CHUNK_ROWS {
+            let t = &checker.tally;
+            let (bytes_read, bytes_total) = src.progress();
+            chunk.progress = Progress {
+                bytes_read,
+                bytes_total,
+                rows: t.rows,
+                accepted: t.accepted,
+                rejected: t.rejected,
+            };
+            if out.blocking_send(std::mem::take(&mut chunk)).is_err() || done {
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -570,8 +670,13 @@ pub async fn preview_upload(
     a.finish(
         async {
             let (resource, _) = supplied_resource(&a, resource_id).await?;
-            let mut src = TableSource::open(&upload.path, upload.encoding.as_deref())
-                .map_err(source_error)?;
+            // Opening a workbook reads it through once (merged cells): off the async threads.
+            let (path, chosen) = (upload.path.clone(), upload.encoding.clone());
+            let mut src =
+                tokio::task::spawn_blocking(move || TableSource::open(&path, chosen.as_deref()))
+                    .await
+                    .map_err(|e| ActionError::Unexpected(e.to_string()))?
+                    .map_err(source_error)?;
             let fields = &resource.doc.fields;
             let map = ColumnMap::with_choices(fields, src.header(), &upload.choices)
                 .map_err(map_error)?;
@@ -624,8 +729,13 @@ pub async fn upload_batch(
         async {
             let (resource, org) = supplied_resource(&a, resource_id).await?;
             let permit = policy::supply_data(a.actor, a.action, &org)?;
-            let mut src = TableSource::open(&upload.path, upload.encoding.as_deref())
-                .map_err(source_error)?;
+            // Opening a workbook reads it through once (merged cells): off the async threads.
+            let (path, chosen) = (upload.path.clone(), upload.encoding.clone());
+            let src =
+                tokio::task::spawn_blocking(move || TableSource::open(&path, chosen.as_deref()))
+                    .await
+                    .map_err(|e| ActionError::Unexpected(e.to_string()))?
+                    .map_err(source_error)?;
             let map = ColumnMap::with_choices(&resource.doc.fields, src.header(), &upload.choices)
                 .map_err(map_error)?;
             let encoding = src.encoding().unwrap_or("UTF-8").to_owned();
@@ -638,18 +748,27 @@ pub async fn upload_batch(
             };
             let mut ingest = Ingest::start(&a, &permit, &resource, &org, origin, map).await?;
             on_start(ingest.batch_id());
-            let fed: Result<(), ActionError> = async {
-                while let Some(row) = src.next_row() {
-                    let row = row.map_err(source_error)?;
-                    ingest.push(row, &encoding).await?;
-                    if ingest.checker.tally.rows % 4096 == 0 {
-                        let (read, total) = src.progress();
-                        ingest.set_bytes(read, total);
-                    }
+            // Reading and checking on a blocking thread, staging here: the two cores share
+            // the work, and a slow disk or database does not stall the other.
+            let mut checker = ingest.take_checker();
+            let (sender, mut receiver) = tokio::sync::mpsc::channel::<Checked>(2);
+            let reader = tokio::task::spawn_blocking(move || {
+                let read = read_and_check(src, &mut checker, &encoding, &sender);
+                (checker, read)
+            });
+            let mut written = Ok(());
+            while let Some(chunk) = receiver.recv().await {
+                if let Err(e) = ingest.write_checked(chunk).await {
+                    written = Err(e);
+                    break;
                 }
-                Ok(())
             }
-            .await;
+            drop(receiver);
+            let (checker, read) = reader
+                .await
+                .map_err(|e| ActionError::Unexpected(format!("the reader stopped: {e}")))?;
+            ingest.put_checker(checker);
+            let fed = written.and(read);
             if let Err(e) = fed {
                 ingest.abandon(&a, e.code(), &e.to_string()).await;
                 return Err(e);

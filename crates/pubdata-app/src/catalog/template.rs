@@ -663,7 +663,7 @@ pub(crate) fn date_text(dt: &ExcelDateTime) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::io::Write;
 
@@ -937,7 +937,7 @@ mod tests {
     }
 
     /// A minimal workbook whose one sheet declares `dimension` and holds `cell` (a `<c>` element).
-    fn crafted_xlsx(dimension: &str, cell: &str) -> Vec<u8> {
+    pub(crate) fn crafted_xlsx(dimension: &str, cell: &str) -> Vec<u8> {
         let parts = [
             (
                 "[Content_Types].xml",

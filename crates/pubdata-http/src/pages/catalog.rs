@@ -1235,6 +1235,8 @@ struct ResourcePage {
     aggregated: &'static str,
     status: &'static str,
     status_cls: &'static str,
+    /// Published and the viewer may see the unit's data: the link to its data page.
+    data_link: bool,
     version: String,
     created: String,
     updated: String,
@@ -1410,6 +1412,8 @@ async fn resource_page(
         aggregated: yes_no(d.aggregated, s),
         status: r.status.label(lang),
         status_cls: status_cls(r.status),
+        data_link: r.status == ResourceStatus::Published
+            && policy::view_unit_data(&s.actor, Action::ListBatches, &d.provider_org_id).is_ok(),
         version: version_label(r.version, lang),
         created: local_time(&r.created_at),
         updated: local_time(&r.updated_at),

@@ -823,13 +823,14 @@ async fn supply_data_from(
     check(key.as_deref() == Some("线路编号"), || {
         format!("the key field is matched to {key:?}")
     })?;
+    choose(c, "select[name='map[length_km]']", "线路长度").await?;
+    full_screenshot(c, &shots.join("data-mapping.png")).await?;
     // Leaving the key unmapped is refused on the mapping step, the file still kept.
     choose(c, "select[name='map[line_no]']", "").await?;
     click(c, "#ingest").await?;
     wait_for_text(c, "#ingest-error", "线路编号").await?;
     choose(c, "select[name='map[line_no]']", "线路编号").await?;
     choose(c, "select[name='map[length_km]']", "线路长度").await?;
-    full_screenshot(c, &shots.join("data-mapping.png")).await?;
     click(c, "#ingest").await?;
 
     // The batch page follows it (refreshing while it runs) to its report.

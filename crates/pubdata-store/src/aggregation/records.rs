@@ -592,7 +592,6 @@ mod pg {
     use super::*;
     use sqlx::PgConnection;
 
-
     async fn stage(
         c: &mut PgConnection,
         table: &RecordTable,
