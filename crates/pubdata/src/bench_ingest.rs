@@ -208,6 +208,18 @@ async fn measure(app: &App, dir: &std::path::Path, rows: u64) -> Result<()> {
     let raw = t.elapsed();
     drop(parsed);
 
+    // Reading and checking alone, no database: where the rest of the time goes.
+    let t = Instant::now();
+    let mut src = pubdata_app::aggregation::source::TableSource::open(&file, None)
+        .map_err(|e| anyhow!("{e}"))?;
+    let map = ColumnMap::infer(&base_doc.fields, src.header()).map_err(|e| anyhow!("{e}"))?;
+    let mut checker = RowChecker::new(&base_doc.fields, map).map_err(|e| anyhow!("{e:?}"))?;
+    while let Some(row) = src.next_row() {
+        let row = row.map_err(|e| anyhow!("{e}"))?;
+        let _ = checker.check(row.line, row.cells);
+    }
+    let read_only = t.elapsed();
+
     // The whole upload path, as a steward's upload runs it.
     let (id, _) = &ids[0];
     let upload = |path: &std::path::Path| Upload {
@@ -249,6 +261,11 @@ async fn measure(app: &App, dir: &std::path::Path, rows: u64) -> Result<()> {
         "  raw bulk insert (baseline)           {:>10.0} rows/s  ({:.2} s)",
         r_raw,
         raw.as_secs_f64()
+    );
+    println!(
+        "  read and check only (no database)   {:>10.0} rows/s  ({:.2} s)",
+        rate(rows, read_only),
+        read_only.as_secs_f64()
     );
     println!(
         "  upload, full validation, new records {:>10.0} rows/s  ({:.2} s)  {:.0} % of raw",

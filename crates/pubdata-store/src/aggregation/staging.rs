@@ -56,6 +56,14 @@ impl Stage {
         let conn = match db {
             Db::Sqlite(pool) => {
                 let mut c = pool.acquire().await?;
+                // The staged rows are thrown away whole on any failure, so the temporary
+                // database needs no rollback journal; a larger cache keeps its pages in memory.
+                for pragma in [
+                    "PRAGMA temp.journal_mode = OFF",
+                    "PRAGMA temp.cache_size = -65536",
+                ] {
+                    sqlx::query(pragma).execute(&mut *c).await?;
+                }
                 // A connection back from a batch that failed may still hold its tables.
                 for t in [ROWS, REJECTS] {
                     sqlx::query(sqlx::AssertSqlSafe(format!(
