@@ -315,10 +315,12 @@ async fn list_versions(
     if q.kind.as_deref() == Some("catalog") {
         return crate::catalog_api::catalog_versions(State(s), c, Path(id)).await;
     }
-    let items = versions::list_versions(&s.app, &c.actor, &id)
+    let list = versions::list_versions(&s.app, &c.actor, &id)
         .await
         .map_err(|e| c.problem(e))?;
-    Ok(axum::Json(json!({"items": items, "next_cursor": null})))
+    Ok(axum::Json(
+        json!({"items": list.items, "next_cursor": null, "auto_publish": list.auto_publish}),
+    ))
 }
 
 async fn publish(

@@ -331,7 +331,7 @@ pub const ENDPOINTS: &[(&str, &str, &str, &str, u16)] = &[
     (
         "get",
         "/api/v1/resources/{id}/versions",
-        "The published data versions, newest first: {items: [{number, published_at, published_by, rows, catalog_version, files: [{format: csv|parquet, url, sha256, size}]}], next_cursor: null}. ?kind=catalog: the catalog versions instead (see …/catalog-versions)",
+        "The published data versions, newest first: {items: [{number, published_at, published_by, rows, catalog_version, files: [{format: csv|parquet, url, sha256, size}]}], next_cursor: null, auto_publish: bool}. ?kind=catalog: the catalog versions instead (see …/catalog-versions)",
         "the providing unit's staff, the authority, auditors",
         200,
     ),

@@ -211,12 +211,18 @@ fn unexpected(e: impl std::fmt::Display) -> ActionError {
     ActionError::Unexpected(e.to_string())
 }
 
-/// A resource's data versions, newest first.
+/// A resource's data versions, newest first, and whether each accepted batch publishes one.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionList {
+    pub items: Vec<DataVersion>,
+    pub auto_publish: bool,
+}
+
 pub async fn list_versions(
     app: &App,
     actor: &Actor,
     resource_id: &str,
-) -> Result<Vec<DataVersion>, ActionError> {
+) -> Result<VersionList, ActionError> {
     let a = Audited::new(app, actor, Action::ListDataVersions)
         .with_target(Target::new("resource", resource_id));
     a.finish(
@@ -225,9 +231,15 @@ pub async fn list_versions(
             let (row, _) = load_resource(&mut tx, resource_id).await?;
             policy::view_unit_data(a.actor, a.action, &row.provider_org_id)?;
             let rows = store::list(&mut tx, resource_id).await?;
+            let auto_publish = records::get_table(&mut tx, resource_id)
+                .await?
+                .is_some_and(|t| t.auto_publish);
             tx.rollback().await?;
             a.commit(a.begin().await?).await?;
-            rows.iter().map(version_of).collect()
+            Ok(VersionList {
+                items: rows.iter().map(version_of).collect::<Result<_, _>>()?,
+                auto_publish,
+            })
         }
         .await,
     )

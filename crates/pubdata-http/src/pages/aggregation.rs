@@ -495,6 +495,8 @@ struct ResourcePage {
     paged: bool,
     trend: Option<Trend>,
     versions: Vec<VersionRow>,
+    /// Whether each accepted batch publishes a version by itself.
+    auto_publish: bool,
     lookup: Lookup,
     upload_errors: Option<FormErrors>,
     version_errors: Option<FormErrors>,
@@ -781,7 +783,8 @@ async fn resource_page(
             )
         }),
         paged: cursor.is_some(),
-        versions: version_rows(id, &versions, s),
+        versions: version_rows(id, &versions.items, s),
+        auto_publish: versions.auto_publish,
         lookup,
         upload_errors: refusals.upload,
         version_errors: refusals.versions,
