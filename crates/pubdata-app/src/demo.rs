@@ -273,6 +273,7 @@ async fn create_city(app: &App, actor: &Actor) -> Result<Vec<DemoSignIn>, Action
         }
     }
     crate::demo_catalog::create_catalog(app, actor, &unit_ids).await?;
+    crate::demo_data::load(app, actor).await?;
     Ok(sign_ins)
 }
 

@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod demo_catalog;
+mod demo_data;
 pub mod error;
 pub mod platform;
 pub mod secrets;
