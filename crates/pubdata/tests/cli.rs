@@ -532,6 +532,19 @@ async fn a_crash_in_the_middle_of_actions_leaves_no_entry_without_its_change_and
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A GET with a bearer token, answered as JSON.
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
+    client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Starts `pubdata serve` on a free port; answers the child and the address it serves.
 fn serve(dir: &std::path::Path) -> (std::process::Child, String) {
     use std::io::BufRead;
@@ -579,15 +592,12 @@ async fn a_batch_cut_by_a_crash_is_failed_after_restart_with_nothing_written_and
     let token = token.lines().last().unwrap().to_owned();
     let (mut server, base) = serve(&dir);
     let client = reqwest::Client::new();
-    let found: serde_json::Value = client
-        .get(format!("{base}/api/v1/resources?q=2/03/003/0001"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let found: serde_json::Value = get_json(
+        &client,
+        &format!("{base}/api/v1/resources?q=2/03/003/0001"),
+        &token,
+    )
+    .await;
     let id = found["items"][0]["id"].as_str().unwrap().to_owned();
 
     // 出厂水水质检测信息, keyed by plant and date: enough rows to take seconds.
@@ -617,15 +627,12 @@ async fn a_batch_cut_by_a_crash_is_failed_after_restart_with_nothing_written_and
     // Wait until rows are being written, then cut the power.
     let mut seen = 0;
     for _ in 0..400 {
-        let b: serde_json::Value = client
-            .get(format!("{base}/api/v1/batches/{batch_id}"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let b: serde_json::Value = get_json(
+            &client,
+            &format!("{base}/api/v1/batches/{batch_id}"),
+            &token,
+        )
+        .await;
         assert_eq!(b["status"], "running", "the kill must come mid-batch: {b}");
         seen = b["progress"]["rows"].as_u64().unwrap_or(0);
         if seen >= 20_000 {
@@ -638,29 +645,23 @@ async fn a_batch_cut_by_a_crash_is_failed_after_restart_with_nothing_written_and
     server.wait().unwrap();
 
     let (mut server, base) = serve(&dir);
-    let b: serde_json::Value = client
-        .get(format!("{base}/api/v1/batches/{batch_id}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let b: serde_json::Value = get_json(
+        &client,
+        &format!("{base}/api/v1/batches/{batch_id}"),
+        &token,
+    )
+    .await;
     assert_eq!(
         (b["status"].as_str(), b["error"]["code"].as_str()),
         (Some("failed"), Some("interrupted")),
         "{b}"
     );
-    let records: serde_json::Value = client
-        .get(format!("{base}/api/v1/resources/{id}/records"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let records: serde_json::Value = get_json(
+        &client,
+        &format!("{base}/api/v1/resources/{id}/records"),
+        &token,
+    )
+    .await;
     assert_eq!(
         records["items"],
         serde_json::json!([]),
