@@ -167,9 +167,9 @@ async fn measure(app: &App, dir: &std::path::Path, rows: u64) -> Result<()> {
     let file = dir.join("rows.csv");
     let bytes = write_csv(&file, rows, 0)?;
     println!(
-        "ingest: {rows} rows, 8 fields ({:.1} MiB CSV), {} database",
+        "ingest: {rows} rows, 8 fields ({:.1} MiB CSV), {:?} database",
         bytes as f64 / 1048576.0,
-        format!("{:?}", app.db().backend())
+        app.db().backend()
     );
 
     // The baseline: the same rows, already parsed, into the same kind of table by a plain

@@ -219,6 +219,8 @@ pub(crate) struct Ingest {
     rejected: Vec<RejectRow>,
     board: ProgressBoard,
     progress: Progress,
+    /// Time spent writing to the stage, for the log.
+    staging: std::time::Duration,
     username: String,
 }
 
@@ -349,6 +351,7 @@ impl Ingest {
             rejected: Vec::new(),
             board: a.app.progress().clone(),
             progress: Progress::default(),
+            staging: std::time::Duration::ZERO,
             username,
         })
     }
@@ -412,7 +415,9 @@ impl Ingest {
     /// Stages a chunk checked on the reader's thread and shows the progress.
     async fn write_checked(&mut self, c: Checked) -> Result<(), ActionError> {
         let stage = self.stage.as_mut().expect("open until finished");
+        let t = std::time::Instant::now();
         stage.add(&c.accepted, &c.rejected).await?;
+        self.staging += t.elapsed();
         self.progress = c.progress;
         self.board.set(&self.batch.id, self.progress.clone());
         Ok(())
@@ -450,7 +455,9 @@ impl Ingest {
             changed_by: &self.username,
             at_ms: now_ms(),
         };
+        let t = std::time::Instant::now();
         let stats = staging::merge(&mut tx, permit, &self.table, &self.codes, change).await?;
+        tracing::debug!(batch = %self.batch.id, staging = ?self.staging, merge = ?t.elapsed(), "batch written");
         let timeliness = timeliness_of(&mut tx, resource).await?;
         let report = tally.report(timeliness);
         let now = now_ms();
