@@ -147,108 +147,10 @@ pub async fn merge(
             direct::merge(c, table, codes, change)
         });
     }
-    let postgres = true;
-    let (cur, hist) = (quote(&table.name), quote(&table.history()));
-    let all: String = table
-        .columns
-        .iter()
-        .map(|c| quote(&c.code))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let r_all: String = table
-        .columns
-        .iter()
-        .map(|c| format!(", r.{}", quote(&c.code)))
-        .collect();
-    let differs = codes
-        .iter()
-        .map(|c| {
-            let c = quote(c);
-            if postgres {
-                format!("r.{c} IS DISTINCT FROM s.{c}")
-            } else {
-                format!("r.{c} IS NOT s.{c}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" OR ");
-    let sets: String = codes
-        .iter()
-        .map(|c| format!(", {0} = s.{0}", quote(c)))
-        .collect();
-    let given: String = codes.iter().map(|c| format!(", {}", quote(c))).collect();
-    let s_given: String = codes.iter().map(|c| format!(", s.{}", quote(c))).collect();
-    let statements = [
-        format!(
-            "INSERT INTO {hist} (\"_key\", \"_valid_from\", \"_valid_to\", \"_batch_id\", \"_changed_by\", {all}) \
-             SELECT r.\"_key\", r.\"_changed_at\", $1, r.\"_batch_id\", r.\"_changed_by\"{r_all} \
-             FROM {cur} r JOIN {ROWS} s ON s.\"_key\" = r.\"_key\" WHERE {differs}"
-        ),
-        format!(
-            "UPDATE {cur} AS r SET \"_batch_id\" = $2, \"_changed_by\" = $3, \"_changed_at\" = $1{sets} \
-             FROM {ROWS} s WHERE s.\"_key\" = r.\"_key\" AND ({differs})"
-        ),
-        format!(
-            "INSERT INTO {cur} (\"_key\", \"_batch_id\", \"_changed_by\", \"_changed_at\"{given}) \
-             SELECT s.\"_key\", $2, $3, $1{s_given} FROM {ROWS} s \
-             WHERE NOT EXISTS (SELECT 1 FROM {cur} r WHERE r.\"_key\" = s.\"_key\")"
-        ),
-        format!(
-            "INSERT INTO batch_rejects (batch_id, line, raw, reason, codes) SELECT $2, line, raw, reason, codes FROM {REJECTS}"
-        ),
-    ];
-    // $1 the change's time, $2 the batch, $3 who; the rejects take the batch alone.
-    let binds: [&[u8]; 4] = [&[1], &[1, 2, 3], &[1, 2, 3], &[2]];
-    let mut counts = [0u64; 4];
-    for (i, sql) in statements.iter().enumerate() {
-        let sql = if i == 3 {
-            sql.replace("$2", "$1")
-        } else {
-            sql.clone()
-        };
-        macro_rules! run {
-            ($t:expr) => {{
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-                for b in binds[i] {
-                    q = match b {
-                        1 => q.bind(change.at_ms),
-                        2 => q.bind(change.batch_id),
-                        _ => q.bind(change.changed_by),
-                    };
-                }
-                q.execute(&mut **$t).await?.rows_affected()
-            }};
-        }
-        counts[i] = match tx {
-            Tx::Sqlite(t) => run!(t),
-            Tx::Postgres(t) => run!(t),
-        };
-    }
-    let staged: i64 = match tx {
-        Tx::Sqlite(t) => {
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {ROWS}")))
-                .fetch_one(&mut **t)
-                .await?
-        }
-        Tx::Postgres(t) => {
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {ROWS}")))
-                .fetch_one(&mut **t)
-                .await?
-        }
+    let Tx::Postgres(t) = tx else {
+        unreachable!("SQLite returned above")
     };
-    if let Tx::Sqlite(t) = tx {
-        for name in [ROWS, REJECTS] {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE temp.{name}")))
-                .execute(&mut **t)
-                .await?;
-        }
-    }
-    let (updated, inserted) = (counts[1], counts[2]);
-    Ok(UpsertStats {
-        inserted,
-        updated,
-        unchanged: staged as u64 - inserted - updated,
-    })
+    pg::merge(t, table, codes, change).await
 }
 
 mod direct {
@@ -442,6 +344,83 @@ mod direct {
 mod pg {
     use super::*;
     use sqlx::PgConnection;
+
+    /// History of the changed rows, their update, the new rows, the rejects: four set
+    /// statements over the staged tables.
+    pub(super) async fn merge(
+        c: &mut PgConnection,
+        table: &RecordTable,
+        codes: &[String],
+        change: Change<'_>,
+    ) -> Result<UpsertStats> {
+        let (cur, hist) = (quote(&table.name), quote(&table.history()));
+        let all = table
+            .columns
+            .iter()
+            .map(|c| quote(&c.code))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let r_all: String = table
+            .columns
+            .iter()
+            .map(|c| format!(", r.{}", quote(&c.code)))
+            .collect();
+        let differs = codes
+            .iter()
+            .map(|c| format!("r.{0} IS DISTINCT FROM s.{0}", quote(c)))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let sets: String = codes
+            .iter()
+            .map(|c| format!(", {0} = s.{0}", quote(c)))
+            .collect();
+        let given: String = codes.iter().map(|c| format!(", {}", quote(c))).collect();
+        let s_given: String = codes.iter().map(|c| format!(", s.{}", quote(c))).collect();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {hist} (\"_key\", \"_valid_from\", \"_valid_to\", \"_batch_id\", \"_changed_by\", {all}) \
+             SELECT r.\"_key\", r.\"_changed_at\", $1, r.\"_batch_id\", r.\"_changed_by\"{r_all} \
+             FROM {cur} r JOIN {ROWS} s ON s.\"_key\" = r.\"_key\" WHERE {differs}"
+        )))
+        .bind(change.at_ms)
+        .execute(&mut *c)
+        .await?;
+        let updated = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {cur} AS r SET \"_batch_id\" = $2, \"_changed_by\" = $3, \"_changed_at\" = $1{sets} \
+             FROM {ROWS} s WHERE s.\"_key\" = r.\"_key\" AND ({differs})"
+        )))
+        .bind(change.at_ms)
+        .bind(change.batch_id)
+        .bind(change.changed_by)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {cur} (\"_key\", \"_batch_id\", \"_changed_by\", \"_changed_at\"{given}) \
+             SELECT s.\"_key\", $2, $3, $1{s_given} FROM {ROWS} s \
+             WHERE NOT EXISTS (SELECT 1 FROM {cur} r WHERE r.\"_key\" = s.\"_key\")"
+        )))
+        .bind(change.at_ms)
+        .bind(change.batch_id)
+        .bind(change.changed_by)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO batch_rejects (batch_id, line, raw, reason, codes) SELECT $1, line, raw, reason, codes FROM {REJECTS}"
+        )))
+        .bind(change.batch_id)
+        .execute(&mut *c)
+        .await?;
+        let staged: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {ROWS}")))
+                .fetch_one(&mut *c)
+                .await?;
+        Ok(UpsertStats {
+            inserted,
+            updated,
+            unchanged: staged as u64 - inserted - updated,
+        })
+    }
 
     pub(super) async fn add(
         c: &mut PgConnection,
