@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod catalog;
 pub mod identifiers;
+pub mod masking;
 pub mod merkle;
 pub mod note;
 pub mod org;
