@@ -64,6 +64,14 @@ impl<'a> Audited<'a> {
         Ok(pubdata_store::audit::append(tx, &self.entry(Decision::Allow)).await?)
     }
 
+    /// Ends a read: its transaction rolled back, then the `allow` entry committed in a write
+    /// transaction of its own (a read never holds the write lock while it reads).
+    pub async fn record_read(&self, read: Tx) -> Result<(), ActionError> {
+        read.rollback().await?;
+        let tx = self.begin().await?;
+        self.commit(tx).await
+    }
+
     /// Passes the action's result through; a failure is recorded as a `deny` entry.
     pub async fn finish<T>(&self, result: Result<T, ActionError>) -> Result<T, ActionError> {
         if let Err(e) = &result {

@@ -53,6 +53,11 @@ pub enum ActionError {
 }
 
 impl ActionError {
+    /// A fault of ours, with its cause for the log.
+    pub fn unexpected(cause: impl std::fmt::Display) -> ActionError {
+        ActionError::Unexpected(cause.to_string())
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             ActionError::Invalid { code, .. } => code,

@@ -892,18 +892,12 @@ async fn visible_batch(a: &Audited<'_>, id: &str) -> Result<(BatchRow, Tx), Acti
     Ok((row, tx))
 }
 
-async fn record_read(a: &Audited<'_>, read: Tx) -> Result<(), ActionError> {
-    read.rollback().await?;
-    let tx = a.begin().await?;
-    a.commit(tx).await
-}
-
 pub async fn get_batch(app: &App, actor: &Actor, id: &str) -> Result<Batch, ActionError> {
     let a = Audited::new(app, actor, Action::GetBatch).with_target(Target::new("batch", id));
     a.finish(
         async {
             let (row, tx) = visible_batch(&a, id).await?;
-            record_read(&a, tx).await?;
+            a.record_read(tx).await?;
             Batch::from_row(&row, app.progress().get(id))
         }
         .await,
@@ -928,7 +922,7 @@ pub async fn list_batches(
             policy::view_unit_data(a.actor, a.action, &row.provider_org_id)?;
             let limit = limit.clamp(1, 1000) as i64;
             let rows = store::list_for_resource(&mut tx, resource_id, cursor, limit + 1).await?;
-            record_read(&a, tx).await?;
+            a.record_read(tx).await?;
             let more = rows.len() as i64 > limit;
             let items: Vec<Batch> = rows
                 .iter()
@@ -968,7 +962,7 @@ pub async fn rejected_rows_csv(
             // extra columns are ignored when the fixed file is sent back (no field has them).
             let mut head = vec!["reason".to_owned(), "line".to_owned()];
             head.extend(header.iter().cloned());
-            out.write_record(&head).map_err(unexpected)?;
+            out.write_record(&head).map_err(ActionError::unexpected)?;
             let mut after = 0;
             loop {
                 let page = store::rejects(&mut tx, id, after, 5000).await?;
@@ -979,10 +973,10 @@ pub async fn rejected_rows_csv(
                         .map_err(|e| ActionError::Unexpected(format!("batch {id}: row: {e}")))?;
                     let mut record = vec![r.reason.clone(), r.line.to_string()];
                     record.extend(cells);
-                    out.write_record(&record).map_err(unexpected)?;
+                    out.write_record(&record).map_err(ActionError::unexpected)?;
                 }
             }
-            record_read(&a, tx).await?;
+            a.record_read(tx).await?;
             let bytes = out
                 .into_inner()
                 .map_err(|e| ActionError::Unexpected(e.to_string()))?;
@@ -991,8 +985,4 @@ pub async fn rejected_rows_csv(
         .await,
     )
     .await
-}
-
-fn unexpected(e: impl std::fmt::Display) -> ActionError {
-    ActionError::Unexpected(e.to_string())
 }

@@ -127,8 +127,7 @@ pub async fn list_pull_sources(app: &App, actor: &Actor) -> Result<Vec<PullSourc
             policy::manage_pull_sources(a.actor, a.action)?;
             let mut tx = a.app.db().begin_read().await?;
             let rows = store::list(&mut tx).await?;
-            tx.rollback().await?;
-            a.commit(a.begin().await?).await?;
+            a.record_read(tx).await?;
             rows.iter().map(view).collect()
         }
         .await,

@@ -96,12 +96,6 @@ async fn open(
     Ok((doc, table, tx))
 }
 
-async fn record_read(a: &Audited<'_>, read: Tx) -> Result<(), ActionError> {
-    read.rollback().await?;
-    let tx = a.begin().await?;
-    a.commit(tx).await
-}
-
 fn not_found() -> ActionError {
     ActionError::NotFound("record_not_found")
 }
@@ -125,7 +119,7 @@ pub async fn get_record(
                 None => store::get(&mut tx, &table, key).await?,
                 Some(at) => store::get_as_of(&mut tx, &table, key, at).await?,
             };
-            record_read(&a, tx).await?;
+            a.record_read(tx).await?;
             found.map(|v| record_of(&doc, &v)).ok_or_else(not_found)
         }
         .await,
@@ -147,7 +141,7 @@ pub async fn record_history(
             let (doc, table, mut tx) = open(&a, resource_id).await?;
             let table = table.ok_or_else(not_found)?;
             let versions = store::history(&mut tx, &table, key).await?;
-            record_read(&a, tx).await?;
+            a.record_read(tx).await?;
             if versions.is_empty() {
                 return Err(not_found());
             }
@@ -184,12 +178,12 @@ pub async fn list_records(
             let at = as_of.map(parse_as_of).transpose()?;
             let (doc, table, mut tx) = open(&a, resource_id).await?;
             let Some(table) = table else {
-                record_read(&a, tx).await?;
+                a.record_read(tx).await?;
                 return Ok((Vec::new(), None));
             };
             let limit = limit.clamp(1, 1000);
             let rows = store::scan(&mut tx, &table, at, cursor, limit + 1).await?;
-            record_read(&a, tx).await?;
+            a.record_read(tx).await?;
             let more = rows.len() > limit as usize;
             let items: Vec<_> = rows
                 .into_iter()

@@ -1144,7 +1144,7 @@ impl RowAssembler<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::{Cursor, Write};
+    use std::io::Write;
     use std::path::PathBuf;
 
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -1762,26 +1762,6 @@ mod tests {
         assert_code(xlsx_source(&mut workbook), "empty_file");
     }
 
-    /// A zip whose entries hold `size` zero bytes each, deflated.
-    fn zeros_zip(entries: usize, size: usize) -> Vec<u8> {
-        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        let chunk = vec![0u8; 1024 * 1024];
-        for i in 0..entries {
-            writer
-                .start_file(format!("xl/part{i}.xml"), options)
-                .unwrap();
-            let mut left = size;
-            while left > 0 {
-                let n = left.min(chunk.len());
-                writer.write_all(&chunk[..n]).unwrap();
-                left -= n;
-            }
-        }
-        writer.finish().unwrap().into_inner()
-    }
-
     #[test]
     fn xlsx_zip_bomb_is_refused() {
         let bomb = zeros_zip(1, 16 * 1024 * 1024);
@@ -1793,7 +1773,7 @@ mod tests {
         ));
     }
 
-    use crate::catalog::template::tests::crafted_xlsx;
+    use crate::catalog::template::tests::{crafted_xlsx, zeros_zip};
 
     #[test]
     fn xlsx_crafted_workbook_is_readable() {

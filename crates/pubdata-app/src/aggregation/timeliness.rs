@@ -54,8 +54,7 @@ pub async fn update_duties(
             let published = resources::published(&mut tx, org).await?;
             let last: HashMap<String, i64> =
                 batches::last_accepted(&mut tx).await?.into_iter().collect();
-            tx.rollback().await?;
-            a.commit(a.begin().await?).await?;
+            a.record_read(tx).await?;
             let today = today();
             let mut out: Vec<Due> = published
                 .into_iter()

@@ -119,10 +119,11 @@ async fn publish(a: &Audited<'_>, resource_id: &str) -> Result<DataVersion, Acti
         .data_dir
         .join("tmp")
         .join(format!("publish-{}", new_id()));
-    std::fs::create_dir_all(&dir).map_err(unexpected)?;
+    std::fs::create_dir_all(&dir).map_err(ActionError::unexpected)?;
     let stem = format!("{}-v{number}", row.code.replace('/', "-"));
     let written: Result<(Vec<super::export::WrittenFile>, i64), ActionError> = async {
-        let mut writer = VersionWriter::create(&dir, &stem, columns).map_err(unexpected)?;
+        let mut writer =
+            VersionWriter::create(&dir, &stem, columns).map_err(ActionError::unexpected)?;
         let mut after: Option<String> = None;
         let mut rows = 0i64;
         loop {
@@ -139,10 +140,10 @@ async fn publish(a: &Audited<'_>, resource_id: &str) -> Result<DataVersion, Acti
                         .collect()
                 })
                 .collect();
-            writer.write_rows(&cells).map_err(unexpected)?;
+            writer.write_rows(&cells).map_err(ActionError::unexpected)?;
             tokio::task::yield_now().await;
         }
-        Ok((writer.finish().map_err(unexpected)?, rows))
+        Ok((writer.finish().map_err(ActionError::unexpected)?, rows))
     }
     .await;
     read.rollback().await?;
@@ -171,7 +172,7 @@ async fn publish(a: &Audited<'_>, resource_id: &str) -> Result<DataVersion, Acti
                 let s: &StoredFile = s;
                 let _ = a.app.files().delete(&s.key).await;
             }
-            return Err(unexpected(e));
+            return Err(ActionError::unexpected(e));
         }
         stored.push(StoredFile {
             format: f.format.to_owned(),
@@ -207,10 +208,6 @@ async fn publish(a: &Audited<'_>, resource_id: &str) -> Result<DataVersion, Acti
     version_of(&version)
 }
 
-fn unexpected(e: impl std::fmt::Display) -> ActionError {
-    ActionError::Unexpected(e.to_string())
-}
-
 /// A resource's data versions, newest first, and whether each accepted batch publishes one.
 #[derive(Debug, Clone, Serialize)]
 pub struct VersionList {
@@ -234,8 +231,7 @@ pub async fn list_versions(
             let auto_publish = records::get_table(&mut tx, resource_id)
                 .await?
                 .is_some_and(|t| t.auto_publish);
-            tx.rollback().await?;
-            a.commit(a.begin().await?).await?;
+            a.record_read(tx).await?;
             Ok(VersionList {
                 items: rows.iter().map(version_of).collect::<Result<_, _>>()?,
                 auto_publish,
@@ -276,7 +272,7 @@ pub async fn version_file(
                 .ok_or(ActionError::NotFound("version_not_found"))?;
             tx.rollback().await?;
             let files: Vec<StoredFile> =
-                serde_json::from_str(&version.files).map_err(unexpected)?;
+                serde_json::from_str(&version.files).map_err(ActionError::unexpected)?;
             let file = files
                 .into_iter()
                 .find(|f| f.format == format)
@@ -286,7 +282,7 @@ pub async fn version_file(
                 Err(FileStoreError::NotFound { .. }) => {
                     return Err(ActionError::NotFound("version_file_missing"));
                 }
-                Err(e) => return Err(unexpected(e)),
+                Err(e) => return Err(ActionError::unexpected(e)),
             };
             a.commit(a.begin().await?).await?;
             Ok(FileDownload {

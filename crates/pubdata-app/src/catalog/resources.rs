@@ -468,19 +468,12 @@ async fn load_visible(a: &Audited<'_>, id: &str) -> Result<(ResourceRow, Tx), Ac
     Ok((row, tx))
 }
 
-/// Commits the read's audit entry in its own (write) transaction after the read's.
-async fn record_read(a: &Audited<'_>, read: Tx) -> Result<(), ActionError> {
-    read.rollback().await?;
-    let tx = a.begin().await?;
-    a.commit(tx).await
-}
-
 pub async fn get_resource(app: &App, actor: &Actor, id: &str) -> Result<Resource, ActionError> {
     let a = Audited::new(app, actor, Action::GetResource).with_target(Target::new("resource", id));
     a.finish(
         async {
             let (row, tx) = load_visible(&a, id).await?;
-            record_read(&a, tx).await?;
+            a.record_read(tx).await?;
             Resource::try_from(&row)
         }
         .await,
@@ -524,7 +517,7 @@ pub async fn resource_history(app: &App, actor: &Actor, id: &str) -> Result<Hist
             let (row, mut tx) = load_visible(&a, id).await?;
             let versions = store::versions(&mut tx, id).await?;
             let events = store::events(&mut tx, id).await?;
-            record_read(&a, tx).await?;
+            a.record_read(tx).await?;
             Ok(History {
                 resource: Resource::try_from(&row)?,
                 versions: versions

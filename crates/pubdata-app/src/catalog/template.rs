@@ -898,7 +898,7 @@ pub(crate) mod tests {
     }
 
     /// A zip whose only entry holds `size` zero bytes, deflated.
-    fn zeros_zip(entries: usize, size: usize) -> Vec<u8> {
+    pub(crate) fn zeros_zip(entries: usize, size: usize) -> Vec<u8> {
         let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated);
