@@ -54,6 +54,9 @@ impl<'a> Audited<'a> {
     pub async fn commit(&self, mut tx: Tx) -> Result<(), ActionError> {
         self.record(&mut tx).await?;
         tx.commit().await?;
+        if changes_decisions(self.action) {
+            self.app.caches().generation.bump();
+        }
         Ok(())
     }
 
@@ -91,6 +94,39 @@ impl<'a> Audited<'a> {
         }
         result
     }
+}
+
+/// Whether an action can change what a cached decision read (see `crate::cache`): who a
+/// token acts for, a resource's class, fields or record table, a grant, an emergency, the
+/// disputed marks.
+fn changes_decisions(action: Action) -> bool {
+    use Action::*;
+    matches!(
+        action,
+        RevokeToken
+            | UpdateUser
+            | DisableUser
+            | EnableUser
+            | UpdateOrg
+            | DisableOrg
+            | EnableOrg
+            | UpdateResource
+            | ApproveResource
+            | WithdrawResource
+            | ImportCatalog
+            | UploadBatch
+            | PushBatch
+            | PullBatch
+            | ReplyShareRequest
+            | CoordinateShareDispute
+            | SuspendGrant
+            | ResumeGrant
+            | RevokeGrant
+            | DeclareEmergency
+            | EndEmergency
+            | FileObjection
+            | AnswerObjection
+    )
 }
 
 /// Records a request refused before any action could run (malformed or oversized body,

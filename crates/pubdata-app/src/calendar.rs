@@ -221,3 +221,18 @@ pub async fn add_working_days(app: &App, from: &str, days: &str) -> Result<Naive
         })?;
     Ok(load(app).await?.add_working_days(from, days))
 }
+
+/// A due date under a deadline rule: `rule`'s working days after `from`, with the rule as it
+/// stands (its days and legal source are copied into what the date is set on).
+pub(crate) async fn due_by_rule(
+    tx: &mut pubdata_store::Tx,
+    rule: &str,
+    from: NaiveDate,
+) -> Result<(NaiveDate, pubdata_store::catalog::duty::RuleRow), ActionError> {
+    let rule = pubdata_store::catalog::duty::rule(tx, rule)
+        .await?
+        .ok_or_else(|| ActionError::Unexpected(format!("the deadline rule {rule} is missing")))?;
+    let days = u32::try_from(rule.days).map_err(|_| ActionError::Unexpected("rule days".into()))?;
+    let due = load_in(tx).await?.add_working_days(from, days);
+    Ok((due, rule))
+}

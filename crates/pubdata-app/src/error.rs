@@ -47,6 +47,12 @@ pub enum ActionError {
     /// The change clashes with the current state (409).
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// Over a rate quota (429): try again after `retry_after` seconds.
+    #[error("too many requests: {code}")]
+    TooManyRequests {
+        code: &'static str,
+        retry_after: u64,
+    },
     /// A fault of ours, not the caller's (500). The cause is logged, not shown.
     #[error("unexpected: {0}")]
     Unexpected(String),
@@ -66,6 +72,7 @@ impl ActionError {
             | ActionError::Forbidden(c)
             | ActionError::NotFound(c)
             | ActionError::Conflict(c) => c,
+            ActionError::TooManyRequests { code, .. } => code,
             ActionError::Unexpected(_) => "internal_error",
         }
     }
@@ -83,6 +90,8 @@ impl From<Denied> for ActionError {
     fn from(d: Denied) -> Self {
         match d {
             Denied::NotSignedIn => ActionError::Unauthenticated(d.code()),
+            // A malformed request rather than a refusal of who asks (API.md: 400).
+            Denied::PurposeRequired => ActionError::BadRequest(d.code()),
             _ => ActionError::Forbidden(d.code()),
         }
     }

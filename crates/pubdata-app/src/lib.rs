@@ -10,6 +10,7 @@ pub mod action;
 pub mod aggregation;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod calendar;
 pub mod catalog;
 pub mod config;
@@ -19,6 +20,7 @@ mod demo_data;
 pub mod error;
 pub mod platform;
 pub mod secrets;
+pub mod sharing;
 
 pub use config::Config;
 pub use error::{ActionError, FieldError};
@@ -42,6 +44,10 @@ struct Inner {
     files: aggregation::files::FileStore,
     /// How far the running batches have come.
     progress: aggregation::batches::ProgressBoard,
+    /// What the hot paths keep in memory.
+    caches: cache::Caches,
+    /// Group commit of the audit entries of the hot paths.
+    audit_batcher: audit::batcher::AuditBatcher,
 }
 
 impl App {
@@ -57,10 +63,12 @@ impl App {
         let app = App {
             inner: Arc::new(Inner {
                 config,
-                db,
                 signer: std::sync::RwLock::new(Arc::new(signer)),
+                audit_batcher: audit::batcher::AuditBatcher::start(db.clone()),
+                db,
                 files,
                 progress: Default::default(),
+                caches: Default::default(),
             }),
         };
         calendar::seed_if_empty(&app).await?;
@@ -91,6 +99,14 @@ impl App {
 
     pub fn progress(&self) -> &aggregation::batches::ProgressBoard {
         &self.inner.progress
+    }
+
+    pub fn caches(&self) -> &cache::Caches {
+        &self.inner.caches
+    }
+
+    pub fn audit_batcher(&self) -> &audit::batcher::AuditBatcher {
+        &self.inner.audit_batcher
     }
 }
 

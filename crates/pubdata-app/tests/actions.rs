@@ -280,6 +280,9 @@ async fn set_in_db(app: &App, sql: &'static str, value: i64, key: &str) {
     }
     .unwrap_or_else(|e| panic!("{sql}: {e}"));
     assert_eq!(n, 1, "{sql} should change one row");
+    // A change made behind the app's back is seen once the caches' lifetime has passed; the
+    // tests do not wait for it.
+    app.caches().generation.bump();
 }
 
 /// Asserts that `$result` is a refusal matching `$pattern`, and returns the error.

@@ -103,6 +103,27 @@ actions! {
     SetPullSource => "set_pull_source", "启用或停用抽取数据源";
     ListPullSources => "list_pull_sources", "查看抽取数据源";
     ViewTimeliness => "view_timeliness", "查看数据更新及时性";
+    FileShareRequest => "file_share_request", "提交共享申请";
+    CheckShareConformity => "check_share_conformity", "共享申请合规性审核";
+    ReplyShareRequest => "reply_share_request", "提供单位答复共享申请";
+    DisputeShareRefusal => "dispute_share_refusal", "对拒绝共享提出异议";
+    CoordinateShareDispute => "coordinate_share_dispute", "协调处理共享异议";
+    GetShareRequest => "get_share_request", "查看共享申请";
+    ListShareRequests => "list_share_requests", "查看共享申请列表";
+    ListGrants => "list_grants", "查看共享授权";
+    SuspendGrant => "suspend_grant", "暂停共享授权";
+    ResumeGrant => "resume_grant", "恢复共享授权";
+    RevokeGrant => "revoke_grant", "撤销共享授权";
+    ReadSharedRecord => "read_shared_record", "共享接口按键查询记录";
+    ListSharedRecords => "list_shared_records", "共享接口条件查询记录";
+    DownloadSharedVersion => "download_shared_version", "共享接口下载数据文件";
+    DeclareEmergency => "declare_emergency", "发布突发事件临时调整";
+    EndEmergency => "end_emergency", "结束突发事件临时调整";
+    ListEmergencies => "list_emergencies", "查看突发事件临时调整";
+    FileObjection => "file_objection", "提出数据异议";
+    MarkObjectionComplex => "mark_objection_complex", "异议标记为情况复杂";
+    AnswerObjection => "answer_objection", "答复数据异议";
+    ListObjections => "list_objections", "查看数据异议";
 }
 
 /// Allowed, or refused with a stable reason code (the same `code` the caller sees).
@@ -157,6 +178,10 @@ pub struct AuditEntry {
     pub decision: Decision,
     pub purpose: Option<String>,
     pub request_id: String,
+    /// What an access released, as compact JSON written by the action (which grant, case,
+    /// keys, fields, the response's SHA-256): bound into the leaf, so what was sent for which
+    /// query can be proven later. None for most actions.
+    pub detail: Option<String>,
 }
 
 impl AuditEntry {
@@ -178,12 +203,21 @@ impl AuditEntry {
             decision,
             purpose: actor.purpose().map(str::to_owned),
             request_id: actor.request_id().to_owned(),
+            detail: None,
         }
+    }
+
+    pub fn with_detail(mut self, detail: Option<String>) -> AuditEntry {
+        self.detail = detail;
+        self
     }
 }
 
-/// The version of the canonical byte form written by [`AuditEntry::canonical_bytes`].
+/// The version of the canonical byte form of an entry without a detail; one with a detail is
+/// [`CANONICAL_VERSION_DETAIL`]. Entries of version 1 hash as they always did.
 pub const CANONICAL_VERSION: u32 = 1;
+/// Version 2: version 1's keys, then `"detail"` (a string) last.
+pub const CANONICAL_VERSION_DETAIL: u32 = 2;
 
 /// An entry as its canonical bytes say, with plain strings, so that an entry written by a
 /// newer version (an action this build does not know) can still be read and re-hashed.
@@ -197,6 +231,10 @@ pub const CANONICAL_VERSION: u32 = 1;
 ///  "channel":…,"action":…,"target":…,"decision":"allow"|"deny","reason":…,"purpose":…,
 ///  "request_id":…}
 /// ```
+///
+/// Version 2 is the same with one more key at the end, `"detail":"<compact JSON as text>"`;
+/// it is written only for entries that carry a detail (sharing reads), so version 1 bytes
+/// never change.
 ///
 /// The index is part of the bytes so that a moved or dropped entry cannot hash the same in
 /// another place. The leaf hash of the Merkle log is SHA-256(0x00 ‖ these bytes).
@@ -216,6 +254,8 @@ pub struct CanonicalEntry {
     pub reason: Option<String>,
     pub purpose: Option<String>,
     pub request_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// Why bytes are not an entry in canonical form.
@@ -234,8 +274,12 @@ impl CanonicalEntry {
     pub fn parse(bytes: &[u8]) -> Result<CanonicalEntry, CanonicalError> {
         let e: CanonicalEntry =
             serde_json::from_slice(bytes).map_err(|e| CanonicalError::Malformed(e.to_string()))?;
-        if e.v != CANONICAL_VERSION {
-            return Err(CanonicalError::UnknownVersion(e.v));
+        match (e.v, &e.detail) {
+            (CANONICAL_VERSION, None) | (CANONICAL_VERSION_DETAIL, Some(_)) => {}
+            (CANONICAL_VERSION | CANONICAL_VERSION_DETAIL, _) => {
+                return Err(CanonicalError::NotCanonical);
+            }
+            (v, _) => return Err(CanonicalError::UnknownVersion(v)),
         }
         if e.to_bytes() != bytes {
             return Err(CanonicalError::NotCanonical);
@@ -265,6 +309,7 @@ impl CanonicalEntry {
             decision,
             purpose: self.purpose.clone(),
             request_id: self.request_id.clone(),
+            detail: self.detail.clone(),
         })
     }
 }
@@ -273,7 +318,11 @@ impl AuditEntry {
     /// The entry as the log's leaf `index`: see [`CanonicalEntry`] for the form.
     pub fn canonical(&self, index: u64) -> CanonicalEntry {
         CanonicalEntry {
-            v: CANONICAL_VERSION,
+            v: if self.detail.is_some() {
+                CANONICAL_VERSION_DETAIL
+            } else {
+                CANONICAL_VERSION
+            },
             index,
             at_ms: self.at_ms,
             actor_user_id: self.actor_user_id.clone(),
@@ -286,6 +335,7 @@ impl AuditEntry {
             reason: self.decision.reason().map(str::to_owned),
             purpose: self.purpose.clone(),
             request_id: self.request_id.clone(),
+            detail: self.detail.clone(),
         }
     }
 
@@ -310,6 +360,7 @@ mod tests {
             decision: Decision::Deny("other_org".into()),
             purpose: Some("核对\"供水\"户号\n第二行".into()),
             request_id: "0193a0000000700080000000000000ff".into(),
+            detail: None,
         }
     }
 
@@ -341,6 +392,21 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_with_a_detail_is_version_2_with_the_detail_last() {
+        let e = sample().with_detail(Some(r#"{"sha256":"ab"}"#.into()));
+        let bytes = String::from_utf8(e.canonical_bytes(3)).unwrap();
+        assert!(bytes.starts_with("{\"v\":2,\"index\":3,"), "{bytes}");
+        assert!(
+            bytes.ends_with(r#","detail":"{\"sha256\":\"ab\"}"}"#),
+            "{bytes}"
+        );
+        let c = CanonicalEntry::parse(bytes.as_bytes()).unwrap();
+        assert_eq!(c.to_entry().unwrap(), e);
+        // The same entry without it is version 1 and hashes differently.
+        assert_ne!(sample().canonical_bytes(3), e.canonical_bytes(3));
+    }
+
+    #[test]
     fn bytes_that_are_not_canonical_are_refused() {
         let bytes = String::from_utf8(sample().canonical_bytes(7)).unwrap();
         let spaced = bytes.replacen(",", ", ", 1);
@@ -356,7 +422,19 @@ mod tests {
         let v2 = bytes.replacen("{\"v\":1,", "{\"v\":2,", 1);
         assert_eq!(
             CanonicalEntry::parse(v2.as_bytes()),
-            Err(CanonicalError::UnknownVersion(2))
+            Err(CanonicalError::NotCanonical),
+            "version 2 needs a detail"
+        );
+        let v3 = bytes.replacen("{\"v\":1,", "{\"v\":3,", 1);
+        assert_eq!(
+            CanonicalEntry::parse(v3.as_bytes()),
+            Err(CanonicalError::UnknownVersion(3))
+        );
+        let detail_in_v1 = bytes.replacen("}", ",\"detail\":\"{}\"}", 1);
+        assert_eq!(
+            CanonicalEntry::parse(detail_in_v1.as_bytes()),
+            Err(CanonicalError::NotCanonical),
+            "version 1 has no detail"
         );
         let extra = bytes.replacen("{\"v\":1,", "{\"v\":1,\"x\":0,", 1);
         assert!(matches!(

@@ -17,6 +17,7 @@ pub mod org;
 pub mod password;
 pub mod policy;
 pub mod role;
+pub mod sharing;
 
 pub use actor::{Actor, Channel};
 pub use role::Role;

@@ -35,6 +35,19 @@ pub enum Denied {
     ReadOnlyToken,
     /// A steward tried to grant a role that only the authority grants.
     RoleNotGrantable,
+    /// A read of shared data without a stated purpose (`X-Purpose`).
+    PurposeRequired,
+    /// The resource is not shared (不予共享) under the class in force.
+    NotShared,
+    /// Conditional data, and the caller's unit holds no grant for it.
+    GrantRequired,
+    GrantSuspended,
+    GrantRevoked,
+    GrantExpired,
+    /// The grant's period has not begun.
+    GrantNotStarted,
+    /// The grant was made under an emergency's raised class, and the emergency is over.
+    EmergencyEnded,
 }
 
 impl Denied {
@@ -45,6 +58,14 @@ impl Denied {
             Denied::OtherOrg => "other_org",
             Denied::ReadOnlyToken => "read_only_token",
             Denied::RoleNotGrantable => "role_not_grantable",
+            Denied::PurposeRequired => "purpose_required",
+            Denied::NotShared => "not_shared",
+            Denied::GrantRequired => "grant_required",
+            Denied::GrantSuspended => "grant_suspended",
+            Denied::GrantRevoked => "grant_revoked",
+            Denied::GrantExpired => "grant_expired",
+            Denied::GrantNotStarted => "grant_not_started",
+            Denied::EmergencyEnded => "emergency_ended",
         }
     }
 }
@@ -291,6 +312,162 @@ pub fn manage_pull_sources(actor: &Actor, action: Action) -> Decision {
     manage_orgs(actor, action)
 }
 
+/// Whether the actor acts for a unit as its staff (a steward, member or the authority's
+/// administrator with a unit): who may consume shared data and file share requests.
+fn unit_staff(actor: &Actor) -> Result<&str, Denied> {
+    signed_in(actor)?;
+    let org = actor.org_id().ok_or(Denied::RoleRequired)?;
+    if actor.has_role(Role::Steward)
+        || actor.has_role(Role::Member)
+        || actor.has_role(Role::PlatformAdmin)
+    {
+        Ok(org)
+    } else {
+        Err(Denied::RoleRequired)
+    }
+}
+
+/// Filing a share request (or a dispute of its refusal) for the actor's own unit: a steward
+/// or member. Whether the resource may be requested at all is the action's check.
+pub fn request_share(actor: &Actor, action: Action) -> Result<(Permit, &str), Denied> {
+    writer(actor)?;
+    let org = unit_staff(actor)?;
+    Ok((Permit { action }, org))
+}
+
+/// The conformity check of a share request, the coordination of a dispute, declaring and
+/// ending emergencies: the authority.
+pub fn coordinate_sharing(actor: &Actor, action: Action) -> Decision {
+    manage_orgs(actor, action)
+}
+
+/// The provider's reply to a share request, suspending or revoking a grant of its data,
+/// answering an objection to its records: the provider's stewards, or the authority.
+pub fn answer_as_provider(actor: &Actor, action: Action, provider_org: &str) -> Decision {
+    edit_catalog(actor, action, provider_org)
+}
+
+/// Reading share requests and grants of one unit (as requester or provider), or of all
+/// (`None`): the unit's staff, the authority and auditors.
+pub fn view_sharing(actor: &Actor, action: Action, org: Option<&str>) -> Decision {
+    view_unit_catalog(actor, action, org)
+}
+
+/// Flagging a record as wrong: any signed-in reader with a writing scope (the record's
+/// visibility to the reader is the action's check).
+pub fn object_to_record(actor: &Actor, action: Action) -> Decision {
+    writer(actor)?;
+    permit(action)
+}
+
+/// A grant as the sharing decision sees it (its state already taken at the time of reading).
+#[derive(Debug, Clone, Copy)]
+pub struct GrantCheck<'a> {
+    pub id: &'a str,
+    pub state: crate::sharing::GrantStatus,
+    pub fields: &'a [String],
+    pub raw_fields: &'a [String],
+    /// Made under an emergency's raised class: whether that emergency is still in force.
+    pub emergency: Option<(&'a str, bool)>,
+}
+
+/// What [`read_shared`] looks at: the resource's provider, its class in force (after any
+/// emergency, named when one raised it), and the reader's unit's best grant for it.
+#[derive(Debug, Clone, Copy)]
+pub struct ShareCheck<'a> {
+    pub provider_org: &'a str,
+    pub class: crate::catalog::ShareAttr,
+    pub raised_by: Option<&'a str>,
+    pub grant: Option<GrantCheck<'a>>,
+}
+
+/// Why a shared read was allowed: what the audit entry records beside the permit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis<'a> {
+    /// The unit's own resource.
+    Own,
+    /// Unconditional data (perhaps raised to it by an emergency).
+    Unconditional { emergency: Option<&'a str> },
+    /// Under a grant (perhaps one made under an emergency).
+    Grant {
+        id: &'a str,
+        emergency: Option<&'a str>,
+    },
+}
+
+/// A shared read's permit, its basis and the fields it releases.
+#[derive(Debug)]
+pub struct SharePermit<'a> {
+    pub permit: Permit,
+    pub basis: Basis<'a>,
+    pub scope: crate::sharing::view::Scope<'a>,
+}
+
+/// Reading another unit's records through the sharing API (DESIGN.md §4). Default deny, deny
+/// wins: a stated purpose always; a unit reads its own data whole; nothing of a resource
+/// `not_shared` under the class in force; an active grant releases its fields; unconditional
+/// data releases every field (masked by grade); otherwise the grant's state says why not.
+pub fn read_shared<'a>(
+    actor: &Actor,
+    action: Action,
+    check: &ShareCheck<'a>,
+) -> Result<SharePermit<'a>, Denied> {
+    use crate::catalog::ShareAttr;
+    use crate::sharing::GrantStatus;
+    use crate::sharing::view::Scope;
+    let org = unit_staff(actor)?;
+    if actor.purpose().is_none() {
+        return Err(Denied::PurposeRequired);
+    }
+    let allow = |basis, scope| {
+        Ok(SharePermit {
+            permit: Permit { action },
+            basis,
+            scope,
+        })
+    };
+    if org == check.provider_org {
+        return allow(Basis::Own, Scope::Own);
+    }
+    if check.class == ShareAttr::NotShared {
+        return Err(Denied::NotShared);
+    }
+    let grant_denial = match check.grant {
+        Some(g) => match (g.state, g.emergency) {
+            (GrantStatus::Active, Some((_, false))) => Some(Denied::EmergencyEnded),
+            (GrantStatus::Active, emergency) => {
+                return allow(
+                    Basis::Grant {
+                        id: g.id,
+                        emergency: emergency.map(|e| e.0),
+                    },
+                    Scope::Fields {
+                        granted: Some(g.fields),
+                        raw: g.raw_fields,
+                    },
+                );
+            }
+            (GrantStatus::Suspended, _) => Some(Denied::GrantSuspended),
+            (GrantStatus::Revoked, _) => Some(Denied::GrantRevoked),
+            (GrantStatus::Expired, _) => Some(Denied::GrantExpired),
+            (GrantStatus::Pending, _) => Some(Denied::GrantNotStarted),
+        },
+        None => None,
+    };
+    if check.class == ShareAttr::Unconditional {
+        return allow(
+            Basis::Unconditional {
+                emergency: check.raised_by,
+            },
+            Scope::Fields {
+                granted: None,
+                raw: &[],
+            },
+        );
+    }
+    Err(grant_denial.unwrap_or(Denied::GrantRequired))
+}
+
 /// Public registration, sign-in and other doors that anyone may knock on.
 pub fn anyone(action: Action) -> Decision {
     permit(action)
@@ -497,6 +674,100 @@ mod tests {
             view_orgs(&public, Action::ListOrgs),
             Err(Denied::RoleRequired),
             "public",
+        );
+    }
+
+    #[test]
+    fn shared_reads_need_a_purpose_a_class_and_for_conditional_data_a_live_grant() {
+        use crate::catalog::ShareAttr::*;
+        use crate::sharing::GrantStatus;
+        use crate::sharing::view::Scope;
+        let hr = user(&[Role::Member], Some("hr"), Some(TokenScope::Read))
+            .with_purpose(Some("社保资格核验".into()));
+        let no_purpose = user(&[Role::Member], Some("hr"), Some(TokenScope::Read));
+        let police = user(&[Role::Member], Some("police"), Some(TokenScope::Read))
+            .with_purpose(Some("核验".into()));
+        let public = user(&[Role::Public], None, None).with_purpose(Some("x".into()));
+        let fields = vec!["citizen_id".to_owned(), "name".to_owned()];
+        let grant = |state, emergency| GrantCheck {
+            id: "g1",
+            state,
+            fields: &fields,
+            raw_fields: &[],
+            emergency,
+        };
+        let check = |class, grant| ShareCheck {
+            provider_org: "police",
+            class,
+            raised_by: None,
+            grant,
+        };
+        fn outcome<'a>(actor: &Actor, c: ShareCheck<'a>) -> Result<(Basis<'a>, bool), Denied> {
+            read_shared(actor, Action::ReadSharedRecord, &c)
+                .map(|p| (p.basis, p.scope == Scope::Own))
+        }
+        assert_eq!(
+            outcome(&no_purpose, check(Unconditional, None)),
+            Err(Denied::PurposeRequired)
+        );
+        assert_eq!(
+            outcome(&public, check(Unconditional, None)),
+            Err(Denied::RoleRequired)
+        );
+        assert_eq!(
+            outcome(&police, check(NotShared, None)),
+            Ok((Basis::Own, true)),
+            "a unit reads its own"
+        );
+        assert_eq!(
+            outcome(
+                &hr,
+                check(NotShared, Some(grant(GrantStatus::Active, None)))
+            ),
+            Err(Denied::NotShared),
+            "deny wins over a grant"
+        );
+        assert_eq!(
+            outcome(&hr, check(Conditional, None)),
+            Err(Denied::GrantRequired)
+        );
+        assert_eq!(
+            outcome(
+                &hr,
+                check(Conditional, Some(grant(GrantStatus::Active, None)))
+            ),
+            Ok((
+                Basis::Grant {
+                    id: "g1",
+                    emergency: None
+                },
+                false
+            ))
+        );
+        for (state, denied) in [
+            (GrantStatus::Suspended, Denied::GrantSuspended),
+            (GrantStatus::Revoked, Denied::GrantRevoked),
+            (GrantStatus::Expired, Denied::GrantExpired),
+            (GrantStatus::Pending, Denied::GrantNotStarted),
+        ] {
+            assert_eq!(
+                outcome(&hr, check(Conditional, Some(grant(state, None)))),
+                Err(denied)
+            );
+        }
+        assert_eq!(
+            outcome(
+                &hr,
+                check(
+                    Conditional,
+                    Some(grant(GrantStatus::Active, Some(("e1", false))))
+                )
+            ),
+            Err(Denied::EmergencyEnded)
+        );
+        assert_eq!(
+            outcome(&hr, check(Unconditional, None)),
+            Ok((Basis::Unconditional { emergency: None }, false))
         );
     }
 

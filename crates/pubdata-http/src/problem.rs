@@ -698,6 +698,7 @@ pub fn status_of(e: &ActionError) -> StatusCode {
         ActionError::Forbidden(_) => StatusCode::FORBIDDEN,
         ActionError::NotFound(_) => StatusCode::NOT_FOUND,
         ActionError::Conflict(_) => StatusCode::CONFLICT,
+        ActionError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         ActionError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -751,6 +752,10 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             "application/problem+json".parse().expect("static"),
         );
+        if let ActionError::TooManyRequests { retry_after, .. } = &self.error {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
+        }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static"));

@@ -9,7 +9,9 @@
 
 use crate::db::{Result, StoreError, Tx};
 use crate::each;
-use pubdata_core::audit::{AuditEntry, CANONICAL_VERSION, CanonicalEntry};
+use pubdata_core::audit::{
+    AuditEntry, CANONICAL_VERSION, CANONICAL_VERSION_DETAIL, CanonicalEntry,
+};
 use pubdata_core::merkle::{self, Frontier, Hash, NodeId};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -37,12 +39,17 @@ struct AuditRow {
     reason: Option<String>,
     purpose: Option<String>,
     request_id: String,
+    detail: Option<String>,
 }
 
 impl From<AuditRow> for CanonicalEntry {
     fn from(r: AuditRow) -> CanonicalEntry {
         CanonicalEntry {
-            v: CANONICAL_VERSION,
+            v: if r.detail.is_some() {
+                CANONICAL_VERSION_DETAIL
+            } else {
+                CANONICAL_VERSION
+            },
             index: r.seq as u64,
             at_ms: r.at_ms,
             actor_user_id: r.actor_user_id,
@@ -55,12 +62,13 @@ impl From<AuditRow> for CanonicalEntry {
             reason: r.reason,
             purpose: r.purpose,
             request_id: r.request_id,
+            detail: r.detail,
         }
     }
 }
 
 const ENTRY_COLUMNS: &str = "seq, at_ms, actor_user_id, actor_username, actor_org_id, channel, \
-                             action, target, decision, reason, purpose, request_id";
+                             action, target, decision, reason, purpose, request_id, detail";
 
 /// Takes the log's append lock for the rest of the transaction. On SQLite the transaction
 /// already holds the database's write lock.
@@ -176,7 +184,7 @@ mod direct {
     ) -> Result<()> {
         let mut stmt = c.prepare(&format!(
             "INSERT INTO {table} ({ENTRY_COLUMNS})
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
         ))?;
         for r in rows {
             stmt.execute(rusqlite::params![
@@ -192,6 +200,7 @@ mod direct {
                 r.reason,
                 r.purpose,
                 r.request_id,
+                r.detail,
             ])?;
             each(r)?;
         }
@@ -231,7 +240,7 @@ pub async fn hash_untreed_entries(tx: &mut Tx) -> Result<u64> {
 
 async fn insert_entries(tx: &mut Tx, table: &str, rows: &[CanonicalEntry]) -> Result<()> {
     for chunk in rows.chunks(ENTRY_ROWS_PER_INSERT) {
-        let sql = multi_row_insert(table, ENTRY_COLUMNS, 12, chunk.len());
+        let sql = multi_row_insert(table, ENTRY_COLUMNS, 13, chunk.len());
         each!(tx, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
             for r in chunk {
@@ -247,7 +256,8 @@ async fn insert_entries(tx: &mut Tx, table: &str, rows: &[CanonicalEntry]) -> Re
                     .bind(&r.decision)
                     .bind(&r.reason)
                     .bind(&r.purpose)
-                    .bind(&r.request_id);
+                    .bind(&r.request_id)
+                    .bind(&r.detail);
             }
             q.execute(c).await?.rows_affected()
         });
@@ -601,7 +611,7 @@ pub mod baseline {
                 seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, actor_user_id TEXT,
                 actor_username TEXT, actor_org_id TEXT, channel TEXT NOT NULL,
                 action TEXT NOT NULL, target TEXT, decision TEXT NOT NULL, reason TEXT,
-                purpose TEXT, request_id TEXT NOT NULL)",
+                purpose TEXT, request_id TEXT NOT NULL, detail TEXT)",
             "CREATE INDEX IF NOT EXISTS bench_plain_actor ON bench_plain_entries (actor_user_id, seq)",
             "CREATE INDEX IF NOT EXISTS bench_plain_action ON bench_plain_entries (action, seq)",
             "CREATE INDEX IF NOT EXISTS bench_plain_org ON bench_plain_entries (actor_org_id, seq)",

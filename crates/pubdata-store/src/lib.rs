@@ -15,6 +15,7 @@ pub mod db;
 pub mod orgs;
 pub mod sessions;
 pub mod settings;
+pub mod sharing;
 pub mod tokens;
 pub mod users;
 

@@ -100,6 +100,7 @@ fn sample_entry(i: u64) -> AuditEntry {
         },
         purpose: None,
         request_id: format!("{:032x}", i),
+        detail: None,
     }
 }
 

@@ -2,10 +2,12 @@
 //! entries, export and offline verification, and the signing key.
 //!
 //! Appending is not here: every action appends its own entry through
-//! [`crate::action::Audited`] in its own transaction. This module publishes what was
+//! [`crate::action::Audited`] in its own transaction — except the hot read paths (the sharing
+//! API), whose entries [`batcher`] commits in groups, each caller waiting for its own. This module publishes what was
 //! appended so that anyone can check it: the hashing and proofs are `pubdata_core::merkle`,
 //! the signed notes `pubdata_core::note`, the stored tree `pubdata_store::audit`.
 
+pub mod batcher;
 pub mod checkpoints;
 pub mod entries;
 pub mod export;

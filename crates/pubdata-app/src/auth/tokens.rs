@@ -265,13 +265,20 @@ pub async fn authenticate_token(
     raw: &str,
     request_id: &str,
 ) -> Result<Actor, ActionError> {
+    let hash = token_hash(raw.trim());
+    let generation = app.caches().generation.current();
+    if let Some(t) = app.caches().tokens.get(&hash, generation)
+        && t.expires_at > now_ms()
+    {
+        return Ok(t.actor(request_id));
+    }
     let anon = Actor::anonymous(Channel::Api, request_id);
     let a = Audited::new(app, &anon, Action::Authenticate);
     a.finish(
         async {
             let now = now_ms();
             let mut tx = a.begin().await?;
-            let t = store::get_by_hash(&mut tx, &token_hash(raw.trim()))
+            let t = store::get_by_hash(&mut tx, &hash)
                 .await?
                 .ok_or(ActionError::Unauthenticated("token_invalid"))?;
             a.set_target(Target::new("token", &t.id));
@@ -287,13 +294,14 @@ pub async fn authenticate_token(
             crate::auth::session::check_enabled(&mut tx, &user).await?;
             store::touch_last_used(&mut tx, &t.id, now, 60_000).await?;
             tx.commit().await?;
-            let scope = TokenScope::parse(&t.scope).unwrap_or(TokenScope::Read);
-            Ok(Actor::user(
-                crate::auth::session::user_ref(&user),
-                Channel::Api,
-                Some(scope),
-                request_id,
-            ))
+            let verified = crate::cache::VerifiedToken {
+                user: crate::auth::session::user_ref(&user),
+                scope: TokenScope::parse(&t.scope).unwrap_or(TokenScope::Read),
+                expires_at: t.expires_at,
+            };
+            let actor = verified.actor(request_id);
+            app.caches().tokens.put(hash.clone(), verified, generation);
+            Ok(actor)
         }
         .await,
     )

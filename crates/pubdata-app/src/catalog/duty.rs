@@ -114,16 +114,8 @@ pub async fn record_duty_change(
             if pubdata_store::orgs::get(&mut tx, org_id).await?.is_none() {
                 return Err(ActionError::NotFound("org_not_found"));
             }
-            let rule = store::rule(&mut tx, CATALOG_UPDATE_RULE)
-                .await?
-                .ok_or_else(|| {
-                    ActionError::Unexpected("the catalog_update rule is missing".into())
-                })?;
-            let days = u32::try_from(rule.days)
-                .map_err(|_| ActionError::Unexpected("rule days".into()))?;
-            let due = crate::calendar::load_in(&mut tx)
-                .await?
-                .add_working_days(date, days);
+            let (due, rule) =
+                crate::calendar::due_by_rule(&mut tx, CATALOG_UPDATE_RULE, date).await?;
             let now = now_ms();
             let change = DutyChangeRow {
                 id: new_id(),

@@ -23,6 +23,8 @@ pub struct Home {
     /// For a steward: the unit's open review tasks (soonest due, so overdue, first) and the
     /// unit's entries by status.
     pub catalog_unit: Option<CatalogWork>,
+    /// Share requests, escalations and objections waiting (authority, stewards, members).
+    pub sharing: Option<crate::sharing::work::SharingWork>,
 }
 
 /// Catalog work waiting on the home page.
@@ -167,8 +169,21 @@ pub async fn view_home(app: &App, actor: &Actor) -> Result<Home, ActionError> {
                 }
                 _ => None,
             };
+            let authority = actor.has_role(Role::PlatformAdmin);
+            let sharing = if authority
+                || actor.has_role(Role::Steward)
+                || actor.has_role(Role::Member)
+            {
+                Some(
+                    crate::sharing::work::sharing_work(&mut tx, authority, row.org_id.as_deref())
+                        .await?,
+                )
+            } else {
+                None
+            };
             a.commit(tx).await?;
             Ok(Home {
+                sharing,
                 user: User::from_row(&row, now_ms()),
                 unit_name,
                 overview,

@@ -39,6 +39,7 @@ macro_rules! vocab {
         }
     };
 }
+pub(crate) use vocab;
 
 vocab! {
     /// 资源分类: the first digit of a resource code.

@@ -496,6 +496,64 @@ pub async fn scan(
     Ok(out)
 }
 
+/// A page of the current records whose columns equal the given values (`filters`: column
+/// code and a value typed by the column's kind), in key order after `after`. Unknown codes
+/// are refused; with no index on the columns this scans the table.
+pub async fn scan_matching(
+    tx: &mut Tx,
+    table: &RecordTable,
+    filters: &[(String, Cell)],
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<(String, Vec<Cell>)>> {
+    let mut conds = vec!["\"_key\" > $1".to_owned()];
+    for (i, (code, cell)) in filters.iter().enumerate() {
+        if table.kind_of(code).is_none() || !plain(code) {
+            return Err(StoreError::Invalid(format!("no column {code:?}")));
+        }
+        conds.push(if matches!(cell, Cell::Null) {
+            format!("{} IS NULL", quote(code))
+        } else {
+            format!("{} = ${}", quote(code), i + 2)
+        });
+    }
+    let sql = format!(
+        "SELECT \"_key\", {} FROM {} WHERE {} ORDER BY \"_key\" LIMIT {limit}",
+        column_list(&table.columns),
+        quote(&table.name),
+        conds.join(" AND ")
+    );
+    let postgres = matches!(tx, Tx::Postgres(_));
+    macro_rules! run {
+        ($t:expr) => {{
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(after.unwrap_or(""));
+            for (_, cell) in filters {
+                q = match cell {
+                    Cell::Null => q,
+                    Cell::Text(s) => q.bind(s.clone()),
+                    Cell::Int(i) => q.bind(*i),
+                    Cell::Real(f) => q.bind(*f),
+                    Cell::Bool(b) if postgres => q.bind(*b),
+                    Cell::Bool(b) => q.bind(i64::from(*b)),
+                };
+            }
+            let mut out = Vec::new();
+            for r in q.fetch_all(&mut **$t).await? {
+                let mut cells = Vec::with_capacity(table.columns.len());
+                for (i, col) in table.columns.iter().enumerate() {
+                    cells.push(cell_at(&r, 1 + i, col.kind, postgres)?);
+                }
+                out.push((r.try_get(0)?, cells));
+            }
+            out
+        }};
+    }
+    Ok(match tx {
+        Tx::Sqlite(t) => run!(t),
+        Tx::Postgres(t) => run!(t),
+    })
+}
+
 /// How many records the resource has now.
 pub async fn count(tx: &mut Tx, table: &RecordTable) -> Result<u64> {
     let sql = format!("SELECT COUNT(*) FROM {}", quote(&table.name));

@@ -1,0 +1,114 @@
+//! What the hot paths keep in memory: verified API tokens, and (in `sharing::cache`) what a
+//! sharing decision reads. Every entry carries the generation it was loaded in; any action
+//! that could change a decision (a token revoked, a user or unit disabled, a grant, an
+//! emergency, a catalog entry changed) bumps the generation, so this instance never decides on
+//! stale state. Entries also live at most [`TTL`], which bounds how long another instance
+//! sharing the database may lag behind a change made elsewhere.
+
+use pubdata_core::Actor;
+use pubdata_core::actor::{Channel, TokenScope, UserRef};
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The longest an entry is trusted without reloading.
+pub const TTL: Duration = Duration::from_secs(2);
+
+/// Entries a map keeps before it is cleared (a bound on memory, not a tuning knob).
+const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Default)]
+pub struct Generation(AtomicU64);
+
+impl Generation {
+    pub fn current(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// A value with when and in which generation it was loaded.
+pub struct Stamped<T> {
+    pub value: T,
+    generation: u64,
+    loaded: Instant,
+}
+
+impl<T> Stamped<T> {
+    pub fn new(value: T, generation: u64) -> Self {
+        Stamped {
+            value,
+            generation,
+            loaded: Instant::now(),
+        }
+    }
+    pub fn fresh(&self, generation: u64) -> bool {
+        self.generation == generation && self.loaded.elapsed() < TTL
+    }
+}
+
+/// A map of stamped values behind a read-write lock.
+pub struct StampedMap<K, V> {
+    map: RwLock<HashMap<K, Stamped<V>>>,
+}
+
+impl<K, V> Default for StampedMap<K, V> {
+    fn default() -> Self {
+        StampedMap {
+            map: RwLock::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> StampedMap<K, V> {
+    /// The value for `key` if it is fresh in `generation`.
+    pub fn get<Q>(&self, key: &Q, generation: u64) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        let map = self.map.read().expect("cache lock");
+        map.get(key)
+            .filter(|s| s.fresh(generation))
+            .map(|s| s.value.clone())
+    }
+
+    pub fn put(&self, key: K, value: V, generation: u64) {
+        let mut map = self.map.write().expect("cache lock");
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(key, Stamped::new(value, generation));
+    }
+}
+
+/// A verified token: who it acts for, with which scope, until when.
+#[derive(Clone)]
+pub struct VerifiedToken {
+    pub user: UserRef,
+    pub scope: TokenScope,
+    pub expires_at: i64,
+}
+
+impl VerifiedToken {
+    pub fn actor(&self, request_id: &str) -> Actor {
+        Actor::user(
+            self.user.clone(),
+            Channel::Api,
+            Some(self.scope),
+            request_id,
+        )
+    }
+}
+
+/// The app's caches.
+#[derive(Default)]
+pub struct Caches {
+    pub generation: Generation,
+    /// By the token's SHA-256 (hex), as the store keeps it.
+    pub tokens: StampedMap<String, VerifiedToken>,
+    pub sharing: crate::sharing::cache::SharingCache,
+}
