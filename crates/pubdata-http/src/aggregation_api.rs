@@ -218,7 +218,7 @@ async fn get_batch(State(s): State<AppState>, c: Caller, Path(id): Path<String>)
     ))
 }
 
-fn attachment(name: &str, content_type: &'static str, body: Body) -> Response {
+pub(crate) fn attachment(name: &str, content_type: &'static str, body: Body) -> Response {
     let mut res = (StatusCode::OK, body).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

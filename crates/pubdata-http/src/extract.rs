@@ -93,11 +93,7 @@ impl FromRequestParts<AppState> for Caller {
         } else {
             Actor::anonymous(Channel::Api, request_id.clone())
         };
-        let purpose = parts
-            .headers
-            .get("x-purpose")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let purpose = header_text(&parts.headers, "x-purpose");
         let actor = actor.with_purpose(purpose);
         // A body extractor that refuses the request records the refusal under this actor.
         parts.extensions.insert(actor.clone());
@@ -107,6 +103,37 @@ impl FromRequestParts<AppState> for Caller {
             request_id,
         })
     }
+}
+
+/// A header's text: raw UTF-8 (as most clients send Chinese), or percent-encoded UTF-8 (as
+/// careful ones do, since header values are meant to be ASCII). None when absent or not text.
+pub fn header_text(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    let raw = std::str::from_utf8(headers.get(name)?.as_bytes())
+        .ok()?
+        .trim();
+    let text = if raw.contains('%') {
+        percent_decode(raw)?
+    } else {
+        raw.to_owned()
+    };
+    Some(text).filter(|t| !t.is_empty() && t.chars().count() <= 500)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// `axum::Json` with its rejections as problem+json: malformed JSON 400, wrong or unknown

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod openapi;
 pub mod pages;
 pub mod problem;
+pub mod sharing_api;
 pub mod upload;
 
 use axum::Router;
@@ -55,6 +56,7 @@ pub fn router(app: App, config: HttpConfig) -> Router {
         .merge(audit_api::routes())
         .merge(catalog_api::routes())
         .merge(aggregation_api::routes(max_upload))
+        .merge(sharing_api::routes())
         .merge(pages::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

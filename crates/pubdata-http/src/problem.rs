@@ -672,6 +672,127 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "The source query timed out",
     ),
     ("query_failed", "数据源查询失败", "The source query failed"),
+    (
+        "purpose_required",
+        "缺少用途说明（X-Purpose）",
+        "A purpose is required (X-Purpose)",
+    ),
+    (
+        "not_shared",
+        "该资源不予共享",
+        "This resource is not shared",
+    ),
+    ("grant_required", "需要共享授权", "A grant is required"),
+    (
+        "grant_suspended",
+        "共享授权已暂停",
+        "The grant is suspended",
+    ),
+    ("grant_revoked", "共享授权已撤销", "The grant is revoked"),
+    ("grant_expired", "共享授权已到期", "The grant has expired"),
+    (
+        "grant_not_started",
+        "共享授权尚未生效",
+        "The grant has not started",
+    ),
+    (
+        "emergency_ended",
+        "突发事件临时调整已结束",
+        "The emergency has ended",
+    ),
+    ("over_quota", "超出调用配额", "Over the call quota"),
+    (
+        "own_resource",
+        "本单位资源无需申请",
+        "A unit's own resource needs no request",
+    ),
+    (
+        "commitment_required",
+        "须接受安全保密承诺",
+        "The commitment must be accepted",
+    ),
+    ("invalid_period", "期限无效", "Invalid period"),
+    ("period_in_past", "期限已过", "The period is in the past"),
+    ("duplicate_field", "信息项重复", "A field is named twice"),
+    (
+        "raw_field_not_granted",
+        "不脱敏信息项不在申请范围内",
+        "A raw field is not among those requested",
+    ),
+    (
+        "raw_reason_required",
+        "不脱敏提供须说明理由",
+        "Unmasked fields need a reason",
+    ),
+    ("invalid_rate", "调用频率无效", "Invalid rate"),
+    ("invalid_decision", "结论无效", "Invalid decision"),
+    ("invalid_outcome", "答复结论无效", "Invalid outcome"),
+    (
+        "legal_basis_required",
+        "须说明法律依据",
+        "A legal basis is required",
+    ),
+    (
+        "share_request_not_found",
+        "共享申请不存在",
+        "No such share request",
+    ),
+    (
+        "share_request_not_at_this_step",
+        "共享申请不在此环节",
+        "The share request is not at this step",
+    ),
+    (
+        "share_request_not_refused",
+        "只有被拒绝的申请可以提出异议",
+        "Only a refused request can be disputed",
+    ),
+    ("grant_not_found", "共享授权不存在", "No such grant"),
+    (
+        "grant_not_suspended",
+        "共享授权未暂停",
+        "The grant is not suspended",
+    ),
+    ("emergency_not_found", "突发事件不存在", "No such emergency"),
+    (
+        "raise_not_allowed",
+        "只能上调一级共享属性",
+        "A class can only be raised one step",
+    ),
+    (
+        "raises_required",
+        "须列出调整的资源",
+        "Name the resources to raise",
+    ),
+    (
+        "duplicate_resource",
+        "资源重复列出",
+        "A resource is listed twice",
+    ),
+    ("invalid_time", "时间格式无效", "Invalid time"),
+    ("objection_not_found", "数据异议不存在", "No such objection"),
+    (
+        "objection_answered",
+        "数据异议已答复",
+        "The objection has been answered",
+    ),
+    (
+        "objection_already_complex",
+        "已标记为情况复杂",
+        "Already marked complex",
+    ),
+    (
+        "record_not_corrected",
+        "记录尚未通过汇聚更正",
+        "The record has not been corrected through aggregation",
+    ),
+    (
+        "filter_not_granted",
+        "只能按授权的信息项查询",
+        "Filters may use granted fields only",
+    ),
+    ("invalid_filter", "查询条件无效", "Invalid filter"),
+    ("invalid_view", "视图无效", "Invalid view"),
 ];
 
 pub fn title(code: &str, lang: Lang) -> &'static str {

@@ -21,7 +21,7 @@ use crate::{ActionError, App, rfc3339_ms as rfc3339};
 pub struct Record {
     pub key: String,
     pub values: Map<String, Value>,
-    /// Under an objection (the sharing chapter's); none can be raised yet.
+    /// Under an open objection (the sharing chapter's): shown to every reader until answered.
     pub disputed: bool,
     pub updated_at: String,
     pub batch_id: String,
@@ -52,11 +52,11 @@ fn values_of(doc: &ResourceDoc, v: &[(String, Cell)]) -> Map<String, Value> {
         .collect()
 }
 
-fn record_of(doc: &ResourceDoc, v: &RecordVersion) -> Record {
+fn record_of(doc: &ResourceDoc, v: &RecordVersion, disputed: bool) -> Record {
     Record {
         key: v.key.clone(),
         values: values_of(doc, &v.values),
-        disputed: false,
+        disputed,
         updated_at: rfc3339(v.valid_from),
         batch_id: v.batch_id.clone(),
         changed_by: v.changed_by.clone(),
@@ -119,8 +119,12 @@ pub async fn get_record(
                 None => store::get(&mut tx, &table, key).await?,
                 Some(at) => store::get_as_of(&mut tx, &table, key, at).await?,
             };
+            let disputed =
+                pubdata_store::sharing::objections::is_disputed(&mut tx, resource_id, key).await?;
             a.record_read(tx).await?;
-            found.map(|v| record_of(&doc, &v)).ok_or_else(not_found)
+            found
+                .map(|v| record_of(&doc, &v, disputed))
+                .ok_or_else(not_found)
         }
         .await,
     )

@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 
 /// The quota when neither the request nor the reply names one: calls a minute.
 pub const DEFAULT_RATE_PER_MINUTE: i64 = 600;
+/// The largest quota a grant may carry (100,000 calls a second).
+pub const MAX_RATE_PER_MINUTE: i64 = 6_000_000;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Grant {
@@ -118,12 +120,12 @@ pub(crate) async fn create_grant(
         ));
     }
     let rate = g.rate_per_minute.unwrap_or(DEFAULT_RATE_PER_MINUTE);
-    if !(1..=60_000).contains(&rate) {
+    if !(1..=MAX_RATE_PER_MINUTE).contains(&rate) {
         return Err(invalid(
             "rate_per_minute",
             "invalid_rate",
-            "每分钟调用次数应在1至60000之间".into(),
-            "rate_per_minute must be 1 to 60000".into(),
+            "每分钟调用次数应在1至6000000之间".into(),
+            "rate_per_minute must be 1 to 6000000".into(),
         ));
     }
     let (starts_at, mut expires_at) = super::requests::period_ms(g.request)?;

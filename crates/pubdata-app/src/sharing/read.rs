@@ -70,6 +70,37 @@ pub struct SharedFile {
     dir: std::path::PathBuf,
 }
 
+impl SharedFile {
+    /// The file's bytes in chunks; the temporary file goes when the stream ends or is dropped.
+    pub async fn into_stream(
+        self,
+    ) -> Result<
+        futures_util::stream::BoxStream<'static, Result<bytes::Bytes, std::io::Error>>,
+        ActionError,
+    > {
+        use futures_util::StreamExt;
+        use tokio::io::AsyncReadExt;
+        let file = tokio::fs::File::open(&self.path)
+            .await
+            .map_err(ActionError::unexpected)?;
+        Ok(
+            futures_util::stream::unfold(Some((file, self)), |state| async move {
+                let (mut file, keep) = state?;
+                let mut buf = vec![0u8; 64 * 1024];
+                match file.read(&mut buf).await {
+                    Ok(0) => None,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        Some((Ok(bytes::Bytes::from(buf)), Some((file, keep))))
+                    }
+                    Err(e) => Some((Err(e), None)),
+                }
+            })
+            .boxed(),
+        )
+    }
+}
+
 impl Drop for SharedFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);

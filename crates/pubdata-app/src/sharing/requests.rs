@@ -14,7 +14,7 @@
 //!
 //! [`Grant`]: super::grants::Grant
 
-use super::grants::{Grant, GrantInput, create_grant};
+use super::grants::{Grant, GrantInput, MAX_RATE_PER_MINUTE, create_grant};
 use super::{check_codes, codes_json, day_start_ms, parse_codes, required_text};
 use crate::action::Audited;
 use crate::error::FieldError;
@@ -341,13 +341,13 @@ pub async fn file_share_request(
             }
             let rate = match input.rate_per_minute {
                 None => None,
-                Some(r) if (1..=60_000).contains(&r) => Some(r),
+                Some(r) if (1..=MAX_RATE_PER_MINUTE).contains(&r) => Some(r),
                 Some(_) => {
                     return Err(invalid(
                         "rate_per_minute",
                         "invalid_rate",
-                        "每分钟调用次数应在1至60000之间".into(),
-                        "rate_per_minute must be 1 to 60000".into(),
+                        "每分钟调用次数应在1至6000000之间".into(),
+                        "rate_per_minute must be 1 to 6000000".into(),
                     ));
                 }
             };

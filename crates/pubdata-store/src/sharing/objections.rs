@@ -93,6 +93,15 @@ pub async fn disputed_keys(tx: &mut Tx, resource_id: &str) -> Result<Vec<String>
         .bind(resource_id).fetch_all(c).await?))
 }
 
+/// Whether a record is under an open objection.
+pub async fn is_disputed(tx: &mut Tx, resource_id: &str, key: &str) -> Result<bool> {
+    let n: i64 = each!(tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM objections
+         WHERE resource_id = $1 AND record_key = $2 AND status = 'open'")
+        .bind(resource_id).bind(key).fetch_one(c).await?);
+    Ok(n > 0)
+}
+
 /// Marks an open objection complex: the longer rule and its due date.
 #[allow(clippy::too_many_arguments)]
 pub async fn mark_complex(
