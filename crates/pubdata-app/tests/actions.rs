@@ -1742,3 +1742,5 @@ async fn a_password_typed_into_the_user_name_box_is_not_kept_in_the_log() {
 mod aggregation;
 #[path = "actions/catalog.rs"]
 mod catalog;
+#[path = "actions/sharing.rs"]
+mod sharing;
