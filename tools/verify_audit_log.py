@@ -252,7 +252,7 @@ def parse_checkpoint_body(text: str) -> Checkpoint:
 
 
 # ---------------------------------------------------------------------------------------
-# The canonical entry form, version 1
+# The canonical entry form, versions 1 and 2 (version 2: a "detail" string last)
 # ---------------------------------------------------------------------------------------
 
 ENTRY_KEYS = [
@@ -270,6 +270,7 @@ ENTRY_KEYS = [
     "purpose",
     "request_id",
 ]
+ENTRY_KEYS_V2 = ENTRY_KEYS + ["detail"]
 CHANNELS = {"web", "api", "cli", "system"}
 DECISIONS = {"allow", "deny"}
 
@@ -294,11 +295,16 @@ def parse_entry_bytes(data: bytes) -> tuple[dict, list[str]]:
     if not isinstance(obj, dict):
         raise FormatError("its bytes are not a JSON object")
     issues = []
-    if list(obj.keys()) != ENTRY_KEYS:
-        issues.append("its keys are not exactly " + ",".join(ENTRY_KEYS) + " in that order")
+    keys = list(obj.keys())
+    if keys not in (ENTRY_KEYS, ENTRY_KEYS_V2):
+        issues.append("its keys are not exactly " + ",".join(ENTRY_KEYS)
+                      + " (version 1), or those and detail (version 2), in that order")
     else:
-        if obj["v"] != 1 or not is_int(obj["v"]):
-            issues.append(f"unknown version v={obj['v']!r}")
+        expected_v = 1 if keys == ENTRY_KEYS else 2
+        if obj["v"] != expected_v or not is_int(obj["v"]):
+            issues.append(f"unknown version v={obj['v']!r} for these keys")
+        if expected_v == 2 and not isinstance(obj["detail"], str):
+            issues.append("detail is not a string")
         if not is_int(obj["index"]) or obj["index"] < 0:
             issues.append("index is not a non-negative integer")
         if not is_int(obj["at_ms"]):

@@ -377,6 +377,19 @@ mod tests {
     }
 
     #[test]
+    fn version_2_bytes_match_their_golden_file() {
+        let golden = include_bytes!("../testdata/audit-entry-v2.json");
+        let golden = golden.strip_suffix(b"\n").unwrap_or(golden);
+        let e = sample().with_detail(Some(
+            r#"{"basis":"grant","keys":["k|1"],"sha256":"ab"}"#.into(),
+        ));
+        assert_eq!(
+            String::from_utf8_lossy(&e.canonical_bytes(42)),
+            String::from_utf8_lossy(golden)
+        );
+    }
+
+    #[test]
     fn canonical_bytes_parse_back_to_the_same_entry() {
         let bytes = sample().canonical_bytes(7);
         let c = CanonicalEntry::parse(&bytes).unwrap();
