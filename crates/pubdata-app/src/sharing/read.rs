@@ -347,10 +347,9 @@ pub async fn read_shared_record(
             .table
             .as_ref()
             .ok_or(ActionError::NotFound("record_not_found"))?;
-        let mut tx = app.db().begin_read().await?;
-        let found = records::get(&mut tx, table, key).await;
-        tx.rollback().await?;
-        let v = found?.ok_or(ActionError::NotFound("record_not_found"))?;
+        let v = records::get_current(app.db(), table, key)
+            .await?
+            .ok_or(ActionError::NotFound("record_not_found"))?;
         let body = serde_json::to_vec(&Envelope {
             inner: SharedRecord {
                 key,

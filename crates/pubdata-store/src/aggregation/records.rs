@@ -9,7 +9,7 @@
 //! Table and column names come from resource ids and field codes, both checked to be plain
 //! lower-case ASCII before they reach SQL, and are always quoted.
 
-use crate::db::{Result, StoreError, Tx};
+use crate::db::{Db, Result, StoreError, Tx};
 use crate::each;
 use pubdata_core::aggregation::{Accepted, Cell, Kind};
 use pubdata_core::policy::Permit;
@@ -328,6 +328,26 @@ pub async fn get(tx: &mut Tx, table: &RecordTable, key: &str) -> Result<Option<R
     Ok(versions(tx, table, &sql, key, None).await?.pop())
 }
 
+/// The current version of one record, read outside any transaction: the sharing API's hot
+/// path. On SQLite the one SELECT runs through rusqlite on a pooled connection from the
+/// calling thread (no hop to sqlx's worker, no BEGIN/ROLLBACK); a single statement reads one
+/// consistent snapshot anyway.
+pub async fn get_current(db: &Db, table: &RecordTable, key: &str) -> Result<Option<RecordVersion>> {
+    match db {
+        Db::Sqlite(pool) => {
+            let mut conn = pool.acquire().await?;
+            let mut handle = conn.lock_handle().await?;
+            crate::db::with_sqlite_connection(&mut handle, |c| direct::get(c, table, key))
+        }
+        Db::Postgres(_) => {
+            let mut tx = db.begin_read().await?;
+            let found = get(&mut tx, table, key).await;
+            tx.rollback().await?;
+            found
+        }
+    }
+}
+
 /// The version of one record that was current at `at_ms`, none if it did not exist then.
 pub async fn get_as_of(
     tx: &mut Tx,
@@ -585,6 +605,47 @@ pub(super) fn csv_field(out: &mut String, cell: &Cell) {
 
 /// SQLite through rusqlite: prepared statements bound in place, no thread hop per row.
 mod direct {
+
+    /// One current record by key (see [`super::get_current`]).
+    pub(super) fn get(
+        c: &Connection,
+        table: &RecordTable,
+        key: &str,
+    ) -> Result<Option<RecordVersion>> {
+        let sql = format!(
+            "SELECT \"_key\", \"_batch_id\", \"_changed_by\", \"_changed_at\", {} FROM {} WHERE \"_key\" = ?1",
+            super::column_list(&table.columns),
+            quote(&table.name)
+        );
+        let mut stmt = c.prepare(&sql)?;
+        let mut rows = stmt.query([key])?;
+        let Some(r) = rows.next()? else {
+            return Ok(None);
+        };
+        let mut values = Vec::with_capacity(table.columns.len());
+        for (i, col) in table.columns.iter().enumerate() {
+            let at = 4 + i;
+            let cell = match col.kind {
+                Kind::Text | Kind::Date | Kind::DateTime => r
+                    .get::<_, Option<String>>(at)?
+                    .map_or(Cell::Null, Cell::Text),
+                Kind::Integer => r.get::<_, Option<i64>>(at)?.map_or(Cell::Null, Cell::Int),
+                Kind::Real => r.get::<_, Option<f64>>(at)?.map_or(Cell::Null, Cell::Real),
+                Kind::Boolean => r
+                    .get::<_, Option<i64>>(at)?
+                    .map_or(Cell::Null, |v| Cell::Bool(v != 0)),
+            };
+            values.push((col.code.clone(), cell));
+        }
+        Ok(Some(RecordVersion {
+            key: r.get(0)?,
+            batch_id: r.get(1)?,
+            changed_by: r.get(2)?,
+            valid_from: r.get(3)?,
+            valid_to: None,
+            values,
+        }))
+    }
     use super::*;
     use rusqlite::Connection;
     use rusqlite::types::{ToSqlOutput, ValueRef};
