@@ -1083,6 +1083,31 @@ async fn a_steward_uploads_a_gbk_file_and_reads_its_quality_report_in_a_real_bro
 }
 
 #[tokio::test]
+async fn a_steward_requests_police_data_and_the_authority_passes_the_check_in_a_real_browser() {
+    if !browser_or_skip() {
+        return;
+    }
+    let s = spawn().await;
+    // The conformity check is due 2 working days after today on the calendar.
+    let (status, body) = s
+        .get_public(&format!(
+            "/api/v1/calendar/add-working-days?from={}&days=2",
+            pubdata_app::today()
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let due: Value = serde_json::from_str(&body).unwrap();
+    let due = due["date"].as_str().expect("a date").to_owned();
+    browser::requests_share_through_the_pages(
+        &s.base,
+        pubdata_app::demo::DEMO_PASSWORD,
+        &due,
+        &std::env::temp_dir(),
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_gbk_catalog_file_is_checked_row_by_row_and_only_its_good_resources_imported() {
     let s = spawn().await;
     let steward = s.token("bus_steward", "write").await;
@@ -1543,3 +1568,5 @@ async fn a_file_past_the_upload_limit_is_413_and_leaves_no_batch_and_no_file() {
         .unwrap_or_default();
     assert!(kept.is_empty(), "the partial upload is removed: {kept:?}");
 }
+
+mod sharing_api;

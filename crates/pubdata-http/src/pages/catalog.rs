@@ -1237,6 +1237,10 @@ struct ResourcePage {
     status_cls: &'static str,
     /// Published and the viewer may see the unit's data: the link to its data page.
     data_link: bool,
+    /// Published, of another unit: "申请共享" (conditional, unconditional), or "不予共享"
+    /// with the legal basis.
+    share_link: bool,
+    not_shared: bool,
     version: String,
     created: String,
     updated: String,
@@ -1372,6 +1376,8 @@ async fn resource_page(
     use ResourceStatus::*;
     let can_review = may_review(s) && r.status == Submitted;
     let can_withdraw = can_edit && r.status != Withdrawn;
+    let others_published =
+        r.status == Published && s.actor.org_id() != Some(d.provider_org_id.as_str());
     let mut refusal = refusal;
     // A refusal shows at its form when the page shows that form, else atop the actions.
     refusal.form = match refusal.form {
@@ -1414,6 +1420,10 @@ async fn resource_page(
         status_cls: status_cls(r.status),
         data_link: r.status == ResourceStatus::Published
             && policy::view_unit_data(&s.actor, Action::ListBatches, &d.provider_org_id).is_ok(),
+        share_link: others_published
+            && d.share_attr != ShareAttr::NotShared
+            && policy::request_share(&s.actor, Action::FileShareRequest).is_ok(),
+        not_shared: others_published && d.share_attr == ShareAttr::NotShared,
         version: version_label(r.version, lang),
         created: local_time(&r.created_at),
         updated: local_time(&r.updated_at),

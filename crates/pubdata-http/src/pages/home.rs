@@ -1,16 +1,21 @@
 //! The home page (工作台): who I am, and what is waiting for me, by role: for the authority
 //! the overdue catalog review tasks of every unit and the entries awaiting review; for a
-//! steward the unit's open review tasks and returned entries.
+//! steward the unit's open review tasks and returned entries. The sharing work: the steps
+//! waiting on the role (overdue first), for the authority the overdue steps escalated to it,
+//! the open objections, and the unit's own requests in progress.
 
 use super::session::Session;
 use super::{Chrome, i18n, is_admin, render, today};
 use crate::AppState;
+use crate::problem::Lang;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use pubdata_app::Role;
 use pubdata_app::platform::home;
+use pubdata_app::sharing::work::{SharingWork, WaitingStep};
+use pubdata_core::sharing::StepKind;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -33,6 +38,76 @@ struct HomePage {
     authority_work: Option<Work>,
     /// A steward's: the unit's open review tasks (overdue first), its returned entries.
     unit_work: Option<Work>,
+    /// Share requests and objections waiting (authority, stewards, members).
+    sharing: Option<Sharing>,
+}
+
+/// An open step of a share request as the home page lists it.
+struct StepLine {
+    request_id: String,
+    resource_name: String,
+    step: &'static str,
+    due_date: String,
+    overdue: bool,
+}
+
+struct ObjectionLine {
+    id: String,
+    key: String,
+    due_date: String,
+    overdue: bool,
+}
+
+struct Sharing {
+    waiting: Vec<StepLine>,
+    waiting_overdue: usize,
+    escalated: Vec<StepLine>,
+    objections: Vec<ObjectionLine>,
+    objections_overdue: usize,
+    my_requests: Vec<StepLine>,
+    /// The objections list the links go to: all (the authority) or the unit's.
+    objections_view: &'static str,
+}
+
+fn step_lines(steps: Vec<WaitingStep>, s: &Session) -> Vec<StepLine> {
+    steps
+        .into_iter()
+        .map(|w| StepLine {
+            step: StepKind::parse(&w.step)
+                .map(|k| match s.lang {
+                    Lang::Zh => k.label_zh(),
+                    Lang::En => k.label_en(),
+                })
+                .unwrap_or(w.step_label),
+            request_id: w.request_id,
+            resource_name: w.resource_name,
+            due_date: w.due_date,
+            overdue: w.overdue,
+        })
+        .collect()
+}
+
+fn sharing(w: SharingWork, admin: bool, s: &Session) -> Sharing {
+    let waiting = step_lines(w.waiting, s);
+    let objections: Vec<ObjectionLine> = w
+        .objections
+        .into_iter()
+        .map(|o| ObjectionLine {
+            id: o.id,
+            key: o.key,
+            due_date: o.due_date,
+            overdue: o.overdue,
+        })
+        .collect();
+    Sharing {
+        waiting_overdue: waiting.iter().filter(|x| x.overdue).count(),
+        waiting,
+        escalated: step_lines(w.escalated, s),
+        objections_overdue: objections.iter().filter(|x| x.overdue).count(),
+        objections,
+        my_requests: step_lines(w.my_requests, s),
+        objections_view: if admin { "all" } else { "provider" },
+    }
 }
 
 struct TaskLine {
@@ -116,6 +191,7 @@ pub async fn home(State(st): State<AppState>, s: Session) -> Response {
     let unit_work = home
         .catalog_unit
         .map(|w| work(w, a.org_id().unwrap_or_default(), &s));
+    let sharing = home.sharing.map(|w| sharing(w, admin, &s));
     let page = HomePage {
         c: s.chrome("home"),
         display_name: me.display_name,
@@ -137,6 +213,7 @@ pub async fn home(State(st): State<AppState>, s: Session) -> Response {
         users_disabled,
         authority_work,
         unit_work,
+        sharing,
     };
     render(StatusCode::OK, &page)
 }

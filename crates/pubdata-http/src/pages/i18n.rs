@@ -843,6 +843,180 @@ table! {
     data_notice_pull_enabled: "数据源已启用", "The source was enabled";
     data_notice_pull_disabled: "数据源已停用", "The source was disabled";
     data_notice_pull_nothing: "没有新数据", "Nothing new to pull";
+    // sharing
+    nav_sharing_group: "共享", "Sharing";
+    nav_sharing: "数据共享", "Data sharing";
+    nav_sharing_grants: "共享授权", "Grants";
+    nav_sharing_emergencies: "突发事件临时调整", "Emergencies";
+    nav_sharing_objections: "数据异议", "Objections";
+    sh_title: "数据共享", "Data sharing";
+    sh_lead: "本单位提出和收到的共享申请。每个环节按工作日历计算办理时限，时限规则及其依据列在环节旁；逾期的环节升级至数据主管部门。", "The share requests your unit filed and received. Each step is due on the working-day calendar under a deadline rule shown with its legal source; overdue steps are escalated to the data authority.";
+    sh_how_to_request: "申请使用其他单位的数据：在目录中找到资源，点击「申请共享」。", "To request another unit's data, find the resource in the catalog and choose 「申请共享」 (Request).";
+    sh_find_resources: "查找可申请的资源", "Find resources to request";
+    sh_all_requests: "全部共享申请", "All share requests";
+    sh_filed_requests: "本单位提出的申请", "Requests my unit filed";
+    sh_received_requests: "本单位收到的申请", "Requests for my unit's data";
+    sh_no_requests: "暂无共享申请", "No share requests";
+    sh_status_any: "全部状态", "Any status";
+    sh_resource: "数据资源", "Resource";
+    sh_requester: "申请单位", "Requesting unit";
+    sh_provider: "提供单位", "Providing unit";
+    sh_open_step: "当前环节", "Current step";
+    sh_waits_on: "办理单位", "Waits on";
+    sh_due: "办理时限", "Due";
+    sh_filed_on: "申请日期", "Filed";
+    sh_overdue: "已逾期", "Overdue";
+    sh_authority: "数据主管部门", "Data authority";
+    sh_rule_days: "{n} 个工作日", "{n} working days";
+    sh_form_title: "共享申请", "Share request";
+    sh_form_lead: "写明所需信息项、用途、应用场景和履职依据，接受数据安全保密承诺后提交。申请先由数据主管部门进行合规性审核，再由提供单位答复。", "Name the fields you need, the purpose, the scenario and the duty it serves, accept the security and confidentiality commitment and file it. The data authority checks it first, then the providing unit replies.";
+    sh_raised_now: "突发事件期间临时调整为", "Raised during an emergency to";
+    sh_not_shared_note: "该资源在目录中载明为不予共享，依据见上。提交申请将被拒绝。", "The catalog marks this resource as not shared, on the legal basis above: a request will be refused.";
+    sh_pick_fields: "申请的信息项", "Fields requested";
+    sh_masking: "脱敏", "Masking";
+    sh_will_mask: "将按规则脱敏", "Masked by rule";
+    sh_as_is: "原样提供", "As is";
+    sh_use: "用途与期限", "Purpose and period";
+    sh_purpose: "用途", "Purpose";
+    sh_purpose_hint: "如：社会保险参保资格核验", "e.g. checking eligibility for social insurance";
+    sh_scenario: "应用场景", "Scenario";
+    sh_scenario_hint: "如：参保登记窗口按公民身份号码逐条核验户籍信息", "e.g. the enrolment desk checks household registration by ID number, one at a time";
+    sh_duty_basis: "履职依据", "Duty basis";
+    sh_duty_basis_hint: "如：《中华人民共和国社会保险法》第五十八条", "e.g. Social Insurance Law, Article 58";
+    sh_period: "使用期限", "Period";
+    sh_period_start: "使用期限（开始）", "Period from";
+    sh_period_end: "使用期限（结束）", "Period to";
+    sh_rate: "每分钟调用次数", "Calls per minute";
+    sh_rate_hint: "接口调用配额，不填则按默认配额（600 次/分钟）", "The API quota; blank for the default (600 a minute)";
+    sh_rate_default: "默认配额", "Default quota";
+    sh_rate_invalid: "每分钟调用次数应为整数", "Calls per minute must be a whole number";
+    sh_commitment: "数据安全保密承诺", "Security and confidentiality commitment";
+    sh_commitment_accept: "本单位已阅读并接受上述数据安全保密承诺", "My unit has read and accepts the commitment above";
+    sh_commitment_at: "已接受承诺", "Accepted";
+    sh_file: "提交共享申请", "File the request";
+    sh_request_title: "共享申请", "Share request";
+    sh_request_link: "申请共享", "Request this data";
+    sh_grant_made: "申请已同意，共享授权已生成。", "Approved: the grant was made.";
+    sh_view_grant: "查看授权", "View the grant";
+    sh_view_request: "查看申请", "View the request";
+    sh_steps: "办理环节", "Steps";
+    sh_steps_note: "时限按工作日历计算", "due on the working-day calendar";
+    sh_step: "环节", "Step";
+    sh_rule: "时限规则及依据", "Deadline rule and source";
+    sh_outcome: "办理结果", "Outcome";
+    sh_step_open: "办理中", "In progress";
+    sh_opened_on: "开始于", "Opened";
+    sh_reason: "理由", "Reason";
+    sh_legal_basis: "法律依据", "Legal basis";
+    sh_request_content: "申请内容", "The request";
+    sh_requested_fields: "申请的信息项", "Fields requested";
+    sh_on_platform: "数据状态", "Data";
+    sh_on_platform_yes: "已汇聚至平台（答复时限较短）", "Already on the platform (shorter reply deadline)";
+    sh_on_platform_no: "尚未汇聚至平台", "Not yet on the platform";
+    sh_emergency: "突发事件", "Emergency";
+    sh_filed_under_emergency: "在突发事件临时调整期间提出", "Filed under an emergency's raised class";
+    sh_made_under_emergency: "在突发事件临时调整期间授权，随事件结束而终止", "Made under an emergency; ends with it";
+    sh_handle: "办理", "Handle";
+    sh_no_actions: "当前没有需要您办理的环节。", "Nothing here waits on you.";
+    sh_dec_pass: "通过", "Pass";
+    sh_dec_reject: "不通过", "Reject";
+    sh_dec_approve: "同意共享", "Approve";
+    sh_dec_refuse: "拒绝共享", "Refuse";
+    sh_conformity: "合规性审核", "Conformity check";
+    sh_conformity_hint: "不通过的须写明理由；通过后转提供单位答复。", "A rejection needs its reason; a pass sends the request to the provider.";
+    sh_submit_conformity: "提交审核结论", "Record the check";
+    sh_opinion: "审核意见", "Opinion";
+    sh_reply: "提供单位答复", "The provider's reply";
+    sh_reply_reason_hint: "拒绝的须写明理由；允许部分信息项不脱敏的，也须说明理由。", "A refusal needs its reasons; fields allowed unmasked need a reason too.";
+    sh_legal_basis_hint: "拒绝共享时必填：所依据的法律、法规或规定", "Required with a refusal: the law or rule it rests on";
+    sh_raw_fields: "允许不脱敏提供的信息项", "Fields allowed unmasked";
+    sh_raw_fields_hint: "默认 3、4 级信息项按规则脱敏；勾选的信息项将原样提供。", "Grade 3 and 4 fields are masked by rule; the ticked ones are given as they are.";
+    sh_submit_reply: "提交答复", "Send the reply";
+    sh_dispute: "对拒绝提出异议", "Dispute the refusal";
+    sh_dispute_hint: "提出异议后，由数据主管部门协调处理并作出决定。", "The data authority then coordinates and decides.";
+    sh_dispute_reason: "异议理由", "Why you dispute it";
+    sh_submit_dispute: "提出异议", "Dispute";
+    sh_coordination: "异议协调", "Coordination";
+    sh_coord_approve: "同意共享（按申请授权，按规则脱敏）", "Approve (grant as requested, masked by rule)";
+    sh_coord_refuse: "维持拒绝", "The refusal stands";
+    sh_submit_coordination: "提交协调决定", "Record the decision";
+    sh_coord_opinion: "协调意见", "The decision's reasons";
+    sh_grants_title: "共享授权", "Grants";
+    sh_grants_lead: "同意共享后生成的授权：可使用的信息项、用途、期限和调用配额。提供单位或数据主管部门可说明理由暂停、恢复或撤销授权；期限届满自动失效。", "What an approval lets a unit read: the fields, the purpose, the period and the quota. The provider or the data authority can suspend, resume or revoke one with a reason; it expires by itself.";
+    sh_no_grants: "暂无共享授权", "No grants";
+    sh_granted_fields: "授权信息项", "Fields";
+    sh_status_reason: "状态变更", "Status change";
+    sh_granted_by: "授权", "Granted";
+    sh_change_reason: "理由", "Reason";
+    sh_change_hint: "在下一次调用时生效；撤销后不可恢复。", "Takes effect on the next call; a revocation is final.";
+    sh_suspend: "暂停", "Suspend";
+    sh_resume: "恢复", "Resume";
+    sh_revoke: "撤销", "Revoke";
+    sh_object_link: "对读取的记录提出异议", "Object to a record read";
+    sh_em_title: "突发事件临时调整", "Emergency reclassification";
+    sh_em_lead: "突发事件应对期间，数据主管部门可临时上调资源的共享属性（不予共享→有条件共享，有条件共享→无条件共享）；事件结束或到期后自动恢复，期间的数据使用可追溯至该事件。", "During a public emergency the data authority may raise resources' share classes one step (not shared → conditional, conditional → unconditional); they revert by themselves when it ends, and what was read under it stays traceable to it.";
+    sh_em_in_force_now: "正在生效的临时调整", "In force now";
+    sh_em_in_force_note: "生效期间，共享决定按上调后的属性执行。", "While in force, sharing decisions follow the raised classes.";
+    sh_em_none: "暂无突发事件临时调整", "No emergencies";
+    sh_em_in_force: "生效中", "In force";
+    sh_em_scheduled: "未开始", "Scheduled";
+    sh_em_ended: "已结束", "Ended";
+    sh_em_ordered_by: "决定机关", "Ordered by";
+    sh_em_ordered_hint: "如：澜江市突发公共卫生事件应急指挥部", "e.g. the city's public-health emergency headquarters";
+    sh_em_span: "起止时间", "Span";
+    sh_em_ended_at: "提前结束", "Ended early";
+    sh_em_declared_by: "发布人", "Declared by";
+    sh_em_raise: "共享属性调整", "Class raised";
+    sh_em_end: "结束临时调整", "End it now";
+    sh_em_end_reason: "结束理由", "Why it ends";
+    sh_em_end_hint: "结束后调整的属性立即恢复。", "The raised classes revert at once.";
+    sh_em_declare: "发布临时调整", "Declare an emergency";
+    sh_em_name: "事件名称", "Name";
+    sh_em_basis_hint: "如：《中华人民共和国突发事件应对法》及本市应急预案", "e.g. the Emergency Response Law and the city's plan";
+    sh_em_starts: "开始时间", "Starts";
+    sh_em_ends: "结束时间", "Ends";
+    sh_em_time_hint: "北京时间；开始时间不填即为现在", "Beijing time; blank start means now";
+    sh_em_raises: "调整的资源", "Resources raised";
+    sh_em_raised_to: "调整为", "Raised to";
+    sh_em_choose_resource: "（不选）", "(none)";
+    sh_em_raise_hint: "每项资源只能上调一级。", "Each resource can only be raised one step.";
+    sh_em_declare_button: "发布", "Declare";
+    sh_obj_title: "数据异议", "Objections";
+    sh_obj_lead: "使用者认为共享数据有误时可提出异议，说明理由和证明材料；异议处理期间记录标记为「有异议」。提供单位须在时限内核实，更正数据或说明核实无误。", "A reader who believes a record wrong can object, with the reason and evidence; the record is marked disputed until the provider answers. The provider checks it within the deadline and corrects the record or confirms it with an explanation.";
+    sh_obj_view_provider: "本单位数据收到的异议", "On my unit's data";
+    sh_obj_view_mine: "我提出的异议", "Filed by me";
+    sh_obj_view_all: "全部异议", "All";
+    sh_obj_none: "暂无数据异议", "No objections";
+    sh_obj_key: "记录主键", "Record key";
+    sh_obj_key_hint: "主键：", "Key: ";
+    sh_obj_reason: "异议理由", "Reason";
+    sh_obj_evidence: "证明材料", "Evidence";
+    sh_obj_evidence_hint: "文书编号、情况说明或链接", "A document number, a description or a link";
+    sh_obj_filed: "提出", "Filed";
+    sh_obj_complex: "情况复杂", "Complex case";
+    sh_obj_outcome: "答复", "Answer";
+    sh_obj_batch: "更正数据的批次", "The correcting batch";
+    sh_obj_answer: "答复异议", "Answer";
+    sh_obj_corrected: "已更正（数据已通过汇聚更新）", "Corrected (a new version came in through aggregation)";
+    sh_obj_confirmed: "经核实无误", "Confirmed as correct";
+    sh_obj_explanation: "答复说明", "Explanation";
+    sh_obj_answer_hint: "选择「已更正」前，须先通过数据汇聚提交更正后的记录。", "Before answering 「corrected」, send the corrected record through aggregation.";
+    sh_obj_answer_button: "提交答复", "Send the answer";
+    sh_obj_mark_complex: "标记为情况复杂（延长时限）", "Mark as complex (longer deadline)";
+    sh_obj_complex_reason: "情况复杂的理由", "Why it is complex";
+    sh_obj_complex_hint: "办理时限按「情况复杂」规则从提出之日重新计算。", "The deadline is counted again from the day it was filed, under the complex-case rule.";
+    sh_obj_new: "提出数据异议", "Object to a record";
+    sh_obj_new_lead: "说明记录哪里有误并提供证明材料。提出后该记录对所有使用者标记为「有异议」，直到提供单位答复。", "Say what is wrong with the record and give evidence. The record is then marked disputed for every reader until the provider answers.";
+    sh_obj_file: "提交异议", "File the objection";
+    sh_home_title: "数据共享", "Data sharing";
+    sh_home_waiting: "待办理的共享环节", "Steps waiting on me";
+    sh_home_waiting_title: "待办理的共享环节（逾期在前）", "Steps waiting on me (overdue first)";
+    sh_home_escalated: "逾期升级", "Escalated: overdue steps";
+    sh_home_no_escalated: "没有逾期的共享环节", "No overdue steps";
+    sh_home_objections: "待核实的数据异议", "Objections to check";
+    sh_home_mine: "本单位在办的共享申请", "My unit's requests in progress";
+    sh_home_nothing: "没有待办理的共享环节", "Nothing waiting";
+    sh_home_open: "进入数据共享", "Open data sharing";
 }
 
 pub fn tr(lang: Lang) -> &'static Tr {
@@ -994,6 +1168,43 @@ pub fn notice(code: &str, lang: Lang) -> Option<&'static str> {
             "目录已导入为草稿，请逐条检查后提交审核",
             "The catalog was imported as drafts: check each and submit it for review",
         ),
+        // sharing
+        "share_request_filed" => (
+            "共享申请已提交，等待数据主管部门合规性审核",
+            "The request was filed: the data authority checks it next",
+        ),
+        "share_conformity_passed" => (
+            "合规性审核通过，已转提供单位答复",
+            "The check passed: the provider replies next",
+        ),
+        "share_conformity_rejected" => (
+            "合规性审核未通过，申请已办结",
+            "The check rejected the request",
+        ),
+        "share_request_approved" => ("已同意共享，授权已生成", "Approved: the grant was made"),
+        "share_request_refused" => ("已拒绝共享", "The request was refused"),
+        "share_request_disputed" => (
+            "异议已提出，等待数据主管部门协调",
+            "Disputed: the data authority coordinates",
+        ),
+        "share_dispute_decided" => ("协调决定已作出", "The dispute was decided"),
+        "grant_suspended" => ("授权已暂停", "The grant was suspended"),
+        "grant_resumed" => ("授权已恢复", "The grant was resumed"),
+        "grant_revoked" => ("授权已撤销", "The grant was revoked"),
+        "emergency_declared" => ("临时调整已发布", "The emergency was declared"),
+        "emergency_ended" => (
+            "临时调整已结束，共享属性已恢复",
+            "The emergency ended: the classes reverted",
+        ),
+        "objection_filed" => (
+            "异议已提出，记录已标记为有异议",
+            "The objection was filed: the record is marked disputed",
+        ),
+        "objection_complex" => (
+            "已标记为情况复杂，办理时限已延长",
+            "Marked complex: the deadline is longer",
+        ),
+        "objection_answered" => ("异议已答复", "The objection was answered"),
         _ => return None,
     };
     Some(if lang == Lang::En { en } else { zh })

@@ -23,6 +23,7 @@ mod home;
 pub mod i18n;
 mod orgs;
 pub mod session;
+mod sharing;
 mod systems;
 mod tokens;
 mod users;
@@ -154,6 +155,46 @@ pub fn routes() -> Router<AppState> {
         .route("/data/pulls/{id}/run", post(aggregation::pull_run))
         .route("/data/pulls/{id}/enable", post(aggregation::pull_enable))
         .route("/data/pulls/{id}/disable", post(aggregation::pull_disable))
+        // sharing
+        .route("/sharing", get(sharing::overview))
+        .route("/sharing/requests", post(sharing::file_request))
+        .route(
+            "/sharing/requests/new",
+            get(sharing::request_form).post(sharing::file_request),
+        )
+        .route("/sharing/requests/{id}", get(sharing::request))
+        .route(
+            "/sharing/requests/{id}/conformity",
+            post(sharing::conformity),
+        )
+        .route("/sharing/requests/{id}/reply", post(sharing::reply))
+        .route("/sharing/requests/{id}/dispute", post(sharing::dispute))
+        .route(
+            "/sharing/requests/{id}/coordination",
+            post(sharing::coordination),
+        )
+        .route("/sharing/grants", get(sharing::grants))
+        .route("/sharing/grants/{id}/suspend", post(sharing::suspend_grant))
+        .route("/sharing/grants/{id}/resume", post(sharing::resume_grant))
+        .route("/sharing/grants/{id}/revoke", post(sharing::revoke_grant))
+        .route(
+            "/sharing/emergencies",
+            get(sharing::emergencies).post(sharing::declare),
+        )
+        .route(
+            "/sharing/emergencies/{id}/end",
+            post(sharing::end_emergency),
+        )
+        .route(
+            "/sharing/objections",
+            get(sharing::objections).post(sharing::file_objection),
+        )
+        .route("/sharing/objections/new", get(sharing::objection_form))
+        .route(
+            "/sharing/objections/{id}/complex",
+            post(sharing::mark_complex),
+        )
+        .route("/sharing/objections/{id}/answer", post(sharing::answer))
         .layer(middleware::map_response(page_headers))
 }
 
@@ -297,6 +338,30 @@ impl Chrome {
                 NavGroup {
                     title: t.nav_aggregation,
                     items,
+                },
+            );
+        }
+        // Sharing: the requests, grants and objections of the unit (all, for the authority
+        // and auditors) — the roles `policy::view_sharing` admits — and the emergencies.
+        if is_staff(a) {
+            nav.insert(
+                3,
+                NavGroup {
+                    title: t.nav_sharing_group,
+                    items: vec![
+                        item("/sharing", t.nav_sharing, "sharing"),
+                        item("/sharing/grants", t.nav_sharing_grants, "sharing_grants"),
+                        item(
+                            "/sharing/emergencies",
+                            t.nav_sharing_emergencies,
+                            "sharing_emergencies",
+                        ),
+                        item(
+                            "/sharing/objections",
+                            t.nav_sharing_objections,
+                            "sharing_objections",
+                        ),
+                    ],
                 },
             );
         }

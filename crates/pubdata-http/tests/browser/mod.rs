@@ -904,3 +904,159 @@ pub async fn supplies_data_through_the_pages(base_url: &str, password: &str, sho
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------
+// Sharing: a unit requests another's data; the authority passes the conformity check
+// ---------------------------------------------------------------------------------------
+
+async fn request_share_and_pass_the_check(
+    c: &Client,
+    base: &str,
+    password: &str,
+    conformity_due: &str,
+    shots: &Path,
+) -> Outcome {
+    // The HR bureau's steward finds the police's household register in the catalog.
+    sign_in(c, base, "hrss_steward", password).await?;
+    c.goto(&format!(
+        "{base}/catalog?q=%E6%88%B7%E7%B1%8D%E4%BA%BA%E5%8F%A3%E5%9F%BA%E6%9C%AC%E4%BF%A1%E6%81%AF"
+    ))
+    .await
+    .map_err(cmd("search 户籍人口基本信息"))?;
+    wait_for_title(c, "目录").await?;
+    c.find(Locator::LinkText("户籍人口基本信息"))
+        .await
+        .map_err(cmd("the resource's link"))?
+        .click()
+        .await
+        .map_err(cmd("open the resource"))?;
+    wait_for_title(c, "户籍人口基本信息").await?;
+    click(c, "#request-share").await?;
+
+    // The form names the resource, its class, marks the masked fields, shows the commitment.
+    wait_for_title(c, "共享申请").await?;
+    let resource = text_of(c, "#resource").await?;
+    check(
+        resource.contains("户籍人口基本信息")
+            && resource.contains("1/01/001/0001")
+            && resource.contains("澜江市公安局")
+            && resource.contains("有条件共享"),
+        || format!("the form says of the resource {resource:?}"),
+    )?;
+    let fields = text_of(c, "#fields").await?;
+    check(
+        fields.contains("公民身份号码") && fields.contains("将按规则脱敏"),
+        || format!("the fields read {fields:?}"),
+    )?;
+    let commitment = text_of(c, "#commitment-text").await?;
+    check(
+        commitment.contains("安全") && commitment.contains("五、"),
+        || format!("the commitment reads {commitment:?}"),
+    )?;
+    for code in ["citizen_id", "name", "gender"] {
+        click(c, &format!("#field-{code}")).await?;
+    }
+    type_into(c, "#purpose", "社会保险参保资格核验").await?;
+    type_into(
+        c,
+        "#scenario",
+        "参保登记窗口按公民身份号码逐条核验参保人户籍信息",
+    )
+    .await?;
+    type_into(c, "#duty_basis", "《中华人民共和国社会保险法》第五十八条").await?;
+    click(c, "#commitment_accepted").await?;
+    full_screenshot(c, &shots.join("pubdata-sharing-form.png")).await?;
+    click(c, "#file-request").await?;
+
+    // The request waits on the authority's conformity check, due in 2 working days.
+    wait_for_url(c, "notice=share_request_filed").await?;
+    let request_url = c.current_url().await.map_err(cmd("url"))?;
+    let request_url = request_url
+        .as_str()
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let status = text_of(c, "#status").await?;
+    check(status.contains("待合规审核"), || {
+        format!("the filed request's status reads {status:?}")
+    })?;
+    let waiting = text_of(c, "#waiting").await?;
+    check(
+        waiting.contains("合规性审核")
+            && waiting.contains("数据主管部门")
+            && waiting.contains(conformity_due),
+        || format!("the request waits at {waiting:?}, not the check due {conformity_due}"),
+    )?;
+    let steps = text_of(c, "#steps").await?;
+    check(
+        steps.contains(conformity_due) && steps.contains("2 个工作日"),
+        || format!("the steps read {steps:?}"),
+    )?;
+    check(
+        text_of(c, "#handle")
+            .await?
+            .contains("当前没有需要您办理的环节"),
+        || "the requester is offered a form of the authority's".to_owned(),
+    )?;
+    sign_out(c).await?;
+
+    // The authority passes the check on the page; the provider's reply opens.
+    sign_in(c, base, "admin", password).await?;
+    c.goto(&request_url)
+        .await
+        .map_err(cmd("open the request"))?;
+    wait_for_title(c, "户籍人口基本信息").await?;
+    click(c, "#conformity-pass").await?;
+    type_into(c, "#conformity-reason", "用途明确，履职依据充分").await?;
+    click(c, "#conformity-submit").await?;
+    wait_for_url(c, "notice=share_conformity_passed").await?;
+    let notice = text_of(c, ".alert.ok").await?;
+    check(notice.contains("合规性审核通过"), || {
+        format!("after the check the notice reads {notice:?}")
+    })?;
+    let status = text_of(c, "#status").await?;
+    check(status.contains("待提供单位答复"), || {
+        format!("after the check the status reads {status:?}")
+    })?;
+    let waiting = text_of(c, "#waiting").await?;
+    check(
+        waiting.contains("提供单位答复") && waiting.contains("澜江市公安局"),
+        || format!("after the check the request waits at {waiting:?}"),
+    )?;
+    let steps = text_of(c, "#steps").await?;
+    check(steps.contains("通过") && steps.contains("admin"), || {
+        format!("the passed check is not in the steps: {steps:?}")
+    })?;
+    full_screenshot(c, &shots.join("pubdata-sharing-request.png")).await?;
+    sign_out(c).await?;
+
+    // The police's steward finds the reply waiting on its home page.
+    sign_in(c, base, "police_steward", password).await?;
+    let waiting = text_of(c, "#sharing-waiting-table").await?;
+    check(
+        waiting.contains("户籍人口基本信息") && waiting.contains("提供单位答复"),
+        || format!("the provider's home page lists {waiting:?}"),
+    )?;
+    full_screenshot(c, &shots.join("pubdata-sharing-home.png")).await
+}
+
+/// The sharing pages in a real browser: the demo `hrss_steward` opens the police's
+/// 户籍人口基本信息 from the catalog, ticks three fields, states purpose, scenario and duty
+/// basis, accepts the commitment and files the request, and sees it wait on the authority's
+/// conformity check due on `conformity_due`; `admin` passes the check on the request page,
+/// which then waits on the police's reply; the police steward's home page lists it.
+/// Screenshots go to `shots`: `pubdata-sharing-form.png`, `pubdata-sharing-request.png`,
+/// `pubdata-sharing-home.png`. Panics with what differed.
+pub async fn requests_share_through_the_pages(
+    base_url: &str,
+    password: &str,
+    conformity_due: &str,
+    shots: &Path,
+) {
+    let base = base_url.trim_end_matches('/');
+    in_browser("browser test of sharing", async |c| {
+        request_share_and_pass_the_check(c, base, password, conformity_due, shots).await
+    })
+    .await;
+}
