@@ -141,6 +141,20 @@ impl Problems {
         v
     }
 
+    /// Goes on past an invalid part: its field errors join the others (so a form shows every
+    /// problem at once); any other error stops at once.
+    pub fn keep<T>(&mut self, r: Result<T, ActionError>) -> Result<Option<T>, ActionError> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(ActionError::Invalid { code, errors }) => {
+                self.code.get_or_insert(code);
+                self.errors.extend(errors);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn finish(self) -> Result<(), ActionError> {
         match self.code {
             None => Ok(()),

@@ -36,7 +36,12 @@ pub struct Grant {
     pub raw_reason: Option<String>,
     pub purpose: String,
     pub starts_at: String,
+    /// The end, exclusive: the start of the day after the last day of the period (or the end
+    /// of the emergency it was made under).
     pub expires_at: String,
+    /// The period as dates (Beijing), both inclusive.
+    pub period_start: String,
+    pub period_end: String,
     pub rate_per_minute: i64,
     /// `active`, `suspended`, `revoked`, or by time `expired` / `pending`.
     pub status: GrantStatus,
@@ -68,6 +73,8 @@ pub(crate) fn grant_of(g: GrantRow, now: i64) -> Result<Grant, ActionError> {
         purpose: g.purpose,
         starts_at: rfc3339(g.starts_at),
         expires_at: rfc3339(g.expires_at),
+        period_start: crate::local_date(g.starts_at).to_string(),
+        period_end: crate::local_date(g.expires_at - 1).to_string(),
         rate_per_minute: g.rate_per_minute,
         status_reason: g.status_reason,
         status_by: g.status_by,

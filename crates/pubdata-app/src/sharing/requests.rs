@@ -285,8 +285,8 @@ pub async fn file_share_request(
             if class == ShareAttr::NotShared {
                 return Err(not_shared_error(&subject.doc));
             }
-            let fields = check_codes(&subject.doc, "fields", &input.fields, false)?;
             let mut p = crate::error::Problems::default();
+            let fields = p.keep(check_codes(&subject.doc, "fields", &input.fields, false))?;
             let purpose = p.text(
                 "purpose",
                 "invalid_purpose",
@@ -308,6 +308,32 @@ pub async fn file_share_request(
                 1000,
                 ("履职依据", "duty basis"),
             );
+            let start = p.keep(parse_day("period_start", &input.period_start))?;
+            let end = p.keep(parse_day("period_end", &input.period_end))?;
+            let today = crate::today();
+            if let (Some(start), Some(end)) = (start, end) {
+                if end < start {
+                    p.add(
+                        "invalid_period",
+                        FieldError::new(
+                            "period_end",
+                            "invalid_period",
+                            "使用期限的结束日期早于开始日期",
+                            "the period ends before it starts",
+                        ),
+                    );
+                } else if start < today {
+                    p.add(
+                        "period_in_past",
+                        FieldError::new(
+                            "period_start",
+                            "period_in_past",
+                            format!("使用期限须从今天（{today}）或以后开始"),
+                            format!("the period must start today ({today}) or later"),
+                        ),
+                    );
+                }
+            }
             if !input.commitment_accepted {
                 p.add(
                     "commitment_required",
@@ -320,25 +346,9 @@ pub async fn file_share_request(
                 );
             }
             p.finish()?;
-            let start = parse_day("period_start", &input.period_start)?;
-            let end = parse_day("period_end", &input.period_end)?;
-            let today = crate::today();
-            if end < start {
-                return Err(invalid(
-                    "period_end",
-                    "invalid_period",
-                    "使用期限的结束日期早于开始日期".into(),
-                    "the period ends before it starts".into(),
-                ));
-            }
-            if start < today {
-                return Err(invalid(
-                    "period_start",
-                    "period_in_past",
-                    format!("使用期限须从今天（{today}）或以后开始"),
-                    format!("the period must start today ({today}) or later"),
-                ));
-            }
+            let (Some(fields), Some(start), Some(end)) = (fields, start, end) else {
+                unreachable!("finish refuses any missing part");
+            };
             let rate = match input.rate_per_minute {
                 None => None,
                 Some(r) if (1..=MAX_RATE_PER_MINUTE).contains(&r) => Some(r),

@@ -20,6 +20,9 @@ pub struct WaitingStep {
     pub step_label: &'static str,
     /// None: the authority.
     pub actor_org_id: Option<String>,
+    /// The name of the unit the step waits on; None: the authority.
+    pub actor_org_name: Option<String>,
+    pub requester_org_name: String,
     pub due_date: String,
     pub overdue: bool,
 }
@@ -29,6 +32,7 @@ pub struct WaitingStep {
 pub struct WaitingObjection {
     pub id: String,
     pub resource_id: String,
+    pub resource_name: String,
     pub key: String,
     pub due_date: String,
     pub overdue: bool,
@@ -48,8 +52,38 @@ pub struct SharingWork {
 
 const SHOWN: u32 = 50;
 
+/// Names of units and resources, each looked up once per page.
+#[derive(Default)]
+struct Names(std::collections::HashMap<String, String>);
+
+impl Names {
+    async fn org(&mut self, tx: &mut Tx, id: &str) -> Result<String, ActionError> {
+        if let Some(n) = self.0.get(id) {
+            return Ok(n.clone());
+        }
+        let n = pubdata_store::orgs::get(tx, id)
+            .await?
+            .map_or_else(|| id.to_owned(), |o| o.name);
+        self.0.insert(id.to_owned(), n.clone());
+        Ok(n)
+    }
+
+    async fn resource(&mut self, tx: &mut Tx, id: &str) -> Result<String, ActionError> {
+        if let Some(n) = self.0.get(id) {
+            return Ok(n.clone());
+        }
+        let n = pubdata_store::catalog::resources::get(tx, id)
+            .await?
+            .map(|x| x.name)
+            .unwrap_or_default();
+        self.0.insert(id.to_owned(), n.clone());
+        Ok(n)
+    }
+}
+
 async fn waiting_steps(
     tx: &mut Tx,
+    names: &mut Names,
     rows: Vec<StepRow>,
     today: &str,
 ) -> Result<Vec<WaitingStep>, ActionError> {
@@ -58,10 +92,12 @@ async fn waiting_steps(
         let Some(r) = requests::get(tx, &s.request_id).await? else {
             continue;
         };
-        let name = pubdata_store::catalog::resources::get(tx, &r.resource_id)
-            .await?
-            .map(|x| x.name)
-            .unwrap_or_default();
+        let name = names.resource(tx, &r.resource_id).await?;
+        let actor_org_name = match &s.actor_org_id {
+            Some(o) => Some(names.org(tx, o).await?),
+            None => None,
+        };
+        let requester_org_name = names.org(tx, &r.requester_org_id).await?;
         let kind = pubdata_core::sharing::StepKind::parse(&s.step);
         out.push(WaitingStep {
             overdue: s.due_date.as_str() < today,
@@ -72,6 +108,8 @@ async fn waiting_steps(
             step: s.step,
             step_label: kind.map_or("", |k| k.label_zh()),
             actor_org_id: s.actor_org_id,
+            actor_org_name,
+            requester_org_name,
             due_date: s.due_date,
         });
     }
@@ -87,14 +125,15 @@ pub(crate) async fn sharing_work(
 ) -> Result<SharingWork, ActionError> {
     let today = crate::today().to_string();
     let mut work = SharingWork::default();
+    let mut names = Names::default();
     if authority {
         let rows = requests::waiting_steps(tx, WaitingOn::Authority, None, SHOWN).await?;
-        work.waiting = waiting_steps(tx, rows, &today).await?;
+        work.waiting = waiting_steps(tx, &mut names, rows, &today).await?;
         let rows = requests::waiting_steps(tx, WaitingOn::Anyone, Some(&today), SHOWN).await?;
-        work.escalated = waiting_steps(tx, rows, &today).await?;
+        work.escalated = waiting_steps(tx, &mut names, rows, &today).await?;
     } else if let Some(org) = org {
         let rows = requests::waiting_steps(tx, WaitingOn::Org(org), None, SHOWN).await?;
-        work.waiting = waiting_steps(tx, rows, &today).await?;
+        work.waiting = waiting_steps(tx, &mut names, rows, &today).await?;
     }
     if let Some(org) = org {
         let mine = requests::list(
@@ -119,7 +158,7 @@ pub(crate) async fn sharing_work(
             .into_iter()
             .filter(|s| s.done_at.is_none())
             .collect();
-        work.my_requests = waiting_steps(tx, open, &today).await?;
+        work.my_requests = waiting_steps(tx, &mut names, open, &today).await?;
     }
     let rows = objections::list(
         tx,
@@ -131,17 +170,21 @@ pub(crate) async fn sharing_work(
         if authority || org.is_some() { 500 } else { 0 },
     )
     .await?;
-    let mut objs: Vec<WaitingObjection> = rows
-        .into_iter()
-        .map(|o| WaitingObjection {
-            overdue: o.due_date.as_str() < today.as_str(),
+    let mut objs = Vec::new();
+    for o in rows {
+        let overdue = o.due_date.as_str() < today.as_str();
+        if authority && !overdue && org.is_some() {
+            continue;
+        }
+        objs.push(WaitingObjection {
+            overdue,
+            resource_name: names.resource(tx, &o.resource_id).await?,
             id: o.id,
             resource_id: o.resource_id,
             key: o.record_key,
             due_date: o.due_date,
-        })
-        .filter(|o| !authority || o.overdue || org.is_none())
-        .collect();
+        });
+    }
     objs.sort_by(|a, b| (!a.overdue, &a.due_date).cmp(&(!b.overdue, &b.due_date)));
     objs.truncate(SHOWN as usize);
     work.objections = objs;

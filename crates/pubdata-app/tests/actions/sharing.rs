@@ -552,6 +552,27 @@ async fn raw_fields_quota_and_bad_requests() {
                 .unwrap_err();
             assert_eq!(e.code(), code, "{b}: {e:?}");
         }
+        // Every problem of a form at once, each at its field.
+        let e = requests::file_share_request(
+            app,
+            &c.hr,
+            bad(&|i| {
+                i.fields = vec!["salary".into()];
+                i.purpose = " ".into();
+                i.commitment_accepted = false;
+            }),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            field_codes(&e),
+            [
+                ("fields".to_owned(), "unknown_field".to_owned()),
+                ("purpose".into(), "invalid_purpose".into()),
+                ("commitment_accepted".into(), "commitment_required".into())
+            ],
+            "{b}"
+        );
         let e = requests::file_share_request(app, &c.police, request_input(&c.resource, &["name"]))
             .await
             .unwrap_err();

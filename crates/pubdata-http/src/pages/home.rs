@@ -46,6 +46,9 @@ struct HomePage {
 struct StepLine {
     request_id: String,
     resource_name: String,
+    /// The unit the step waits on (the authority when none).
+    waits_on: String,
+    requester: String,
     step: &'static str,
     due_date: String,
     overdue: bool,
@@ -53,6 +56,7 @@ struct StepLine {
 
 struct ObjectionLine {
     id: String,
+    resource_name: String,
     key: String,
     due_date: String,
     overdue: bool,
@@ -79,6 +83,10 @@ fn step_lines(steps: Vec<WaitingStep>, s: &Session) -> Vec<StepLine> {
                     Lang::En => k.label_en(),
                 })
                 .unwrap_or(w.step_label),
+            waits_on: w
+                .actor_org_name
+                .unwrap_or_else(|| s.t().sh_authority.to_owned()),
+            requester: w.requester_org_name,
             request_id: w.request_id,
             resource_name: w.resource_name,
             due_date: w.due_date,
@@ -94,6 +102,7 @@ fn sharing(w: SharingWork, admin: bool, s: &Session) -> Sharing {
         .into_iter()
         .map(|o| ObjectionLine {
             id: o.id,
+            resource_name: o.resource_name,
             key: o.key,
             due_date: o.due_date,
             overdue: o.overdue,
