@@ -473,6 +473,12 @@ struct RulesPage {
 fn rule_label(key: &str, s: &Session) -> String {
     match key {
         CATALOG_UPDATE_RULE => s.t().rule_catalog_update.to_owned(),
+        "share_conformity" => s.t().rule_share_conformity.to_owned(),
+        "share_reply_on_platform" => s.t().rule_share_reply_on_platform.to_owned(),
+        "share_reply_off_platform" => s.t().rule_share_reply_off_platform.to_owned(),
+        "share_coordination" => s.t().rule_share_coordination.to_owned(),
+        "objection_check" => s.t().rule_objection_check.to_owned(),
+        "objection_complex" => s.t().rule_objection_complex.to_owned(),
         other => other.to_owned(),
     }
 }

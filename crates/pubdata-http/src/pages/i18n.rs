@@ -569,6 +569,12 @@ table! {
     rule_none: "暂无时限规则", "No deadline rules";
     rule_notice_saved: "时限规则已保存，已生成的任务保持原期限", "The rule was saved; tasks already opened keep their due date";
     rule_catalog_update: "职责变化后更新目录", "Catalog update after a duty change";
+    rule_share_conformity: "共享申请合规性审核", "Conformity check of a share request";
+    rule_share_reply_on_platform: "提供单位答复（数据已汇聚）", "Provider's reply (data on the platform)";
+    rule_share_reply_off_platform: "提供单位答复（数据未汇聚）", "Provider's reply (data not on the platform)";
+    rule_share_coordination: "共享异议协调", "Coordination of a sharing dispute";
+    rule_objection_check: "数据异议核实", "Checking an objection";
+    rule_objection_complex: "数据异议核实（情况复杂）", "Checking a complex objection";
     sys_title: "政务信息系统", "Information systems";
     sys_lead: "各部门建设运行的政务信息系统一律登记，并列明其产生的数据资源。不能共享数据的系统不予批准。", "Every information system a department runs is registered with the resources it produces. A system that cannot share its data is not approved.";
     sys_new: "登记系统", "Register a system";
