@@ -56,6 +56,23 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Key lookups through the sharing API over HTTP (token check, grant decision, masking,
+    /// durable audit append) from concurrent keep-alive clients, against a bare handler doing
+    /// the same record lookup with none of that: req/s, p50/p99, the ratio.
+    Share {
+        /// Records in the shared resource.
+        #[arg(long, default_value_t = 100_000)]
+        records: u64,
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Measured seconds for each of the two servers.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Warm-up seconds before each measurement.
+        #[arg(long, default_value_t = 2)]
+        warmup: u64,
+    },
 }
 
 pub async fn run(cmd: &BenchCommand) -> Result<()> {
@@ -74,6 +91,12 @@ pub async fn run(cmd: &BenchCommand) -> Result<()> {
         BenchCommand::Ingest { rows, postgres } => {
             crate::bench_ingest::run(*rows, postgres.as_deref()).await
         }
+        BenchCommand::Share {
+            records,
+            clients,
+            seconds,
+            warmup,
+        } => crate::bench_share::run(*records, *clients, *seconds, *warmup).await,
     }
 }
 

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 mod bench;
 mod bench_ingest;
 mod bench_search;
+mod bench_share;
 mod catalog;
 mod check;
 
