@@ -48,6 +48,8 @@ struct Inner {
     caches: cache::Caches,
     /// Group commit of the audit entries of the hot paths.
     audit_batcher: audit::batcher::AuditBatcher,
+    /// The hot paths' own SQLite connections (None on PostgreSQL).
+    hot: Option<Arc<pubdata_store::hot::HotSqlite>>,
 }
 
 impl App {
@@ -55,6 +57,7 @@ impl App {
     /// working-day calendar, the audit log's origin and signing key, and a first checkpoint.
     pub async fn open(config: Config) -> Result<App, ActionError> {
         let db = Db::connect(&config.database_url).await?;
+        let hot = pubdata_store::hot::HotSqlite::open(&config.database_url)?.map(Arc::new);
         hash_untreed_entries(&db).await?;
         let signer = audit::signer::load_or_create(&db, &config).await?;
         let files =
@@ -64,7 +67,8 @@ impl App {
             inner: Arc::new(Inner {
                 config,
                 signer: std::sync::RwLock::new(Arc::new(signer)),
-                audit_batcher: audit::batcher::AuditBatcher::start(db.clone()),
+                audit_batcher: audit::batcher::AuditBatcher::start(db.clone(), hot.clone()),
+                hot,
                 db,
                 files,
                 progress: Default::default(),
@@ -103,6 +107,11 @@ impl App {
 
     pub fn caches(&self) -> &cache::Caches {
         &self.inner.caches
+    }
+
+    /// The hot paths' own SQLite connections, on SQLite.
+    pub fn hot(&self) -> Option<&pubdata_store::hot::HotSqlite> {
+        self.inner.hot.as_deref()
     }
 
     pub fn audit_batcher(&self) -> &audit::batcher::AuditBatcher {

@@ -132,6 +132,15 @@ pub async fn append_batch(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Range<u
     Ok(start..start + entries.len() as u64)
 }
 
+/// The SQLite append on a rusqlite connection the caller holds in a write transaction (the
+/// hot paths' group commit, `crate::hot`).
+pub(crate) fn append_direct(
+    c: &rusqlite::Connection,
+    entries: &[AuditEntry],
+) -> Result<Range<u64>> {
+    direct::append(c, entries)
+}
+
 /// The SQLite append through rusqlite on sqlx's own connection (they share libsqlite3-sys).
 mod direct {
     use super::*;
@@ -143,7 +152,8 @@ mod direct {
             [],
             |r| r.get::<_, i64>(0),
         )? as u64;
-        let mut get = c.prepare("SELECT hash FROM audit_nodes WHERE level = ?1 AND idx = ?2")?;
+        let mut get =
+            c.prepare_cached("SELECT hash FROM audit_nodes WHERE level = ?1 AND idx = ?2")?;
         let mut hashes = vec![];
         for id in merkle::frontier(start) {
             let h: Vec<u8> = get
@@ -158,7 +168,7 @@ mod direct {
         let mut tree =
             Frontier::new(start, hashes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut node =
-            c.prepare("INSERT INTO audit_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")?;
+            c.prepare_cached("INSERT INTO audit_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")?;
         let mut nodes = Vec::with_capacity(64);
         let rows: Vec<CanonicalEntry> = entries
             .iter()
@@ -182,7 +192,7 @@ mod direct {
         rows: &[CanonicalEntry],
         mut each: impl FnMut(&CanonicalEntry) -> Result<()>,
     ) -> Result<()> {
-        let mut stmt = c.prepare(&format!(
+        let mut stmt = c.prepare_cached(&format!(
             "INSERT INTO {table} ({ENTRY_COLUMNS})
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
         ))?;

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod calendar;
 pub mod catalog;
 pub mod db;
+pub mod hot;
 pub mod orgs;
 pub mod sessions;
 pub mod settings;

@@ -194,7 +194,7 @@ async fn set_up(app: &App, n: u64) -> Result<(String, String)> {
 /// with no token, policy, masking or audit.
 #[derive(Clone)]
 struct Bare {
-    db: Db,
+    app: pubdata_app::App,
     table: Arc<RecordTable>,
 }
 
@@ -202,7 +202,7 @@ async fn bare(
     State(b): State<Bare>,
     Path(key): Path<String>,
 ) -> Result<axum::Json<Value>, StatusCode> {
-    let v = records::get_current(&b.db, &b.table, &key)
+    let v = records::get_current(b.app.db(), b.app.hot(), &b.table, &key)
         .await
         .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
         .ok_or(StatusCode::NOT_FOUND)?;
@@ -479,7 +479,7 @@ async fn measure(app: &App, n: u64, clients: usize, seconds: u64, warmup: u64) -
     let bare_router = Router::new()
         .route("/bare/{key}", get(bare))
         .with_state(Bare {
-            db: app.db().clone(),
+            app: app.clone(),
             table: Arc::new(table),
         });
     let (bare_addr, bare_server) = spawn_server(bare_router).await?;

@@ -347,7 +347,7 @@ pub async fn read_shared_record(
             .table
             .as_ref()
             .ok_or(ActionError::NotFound("record_not_found"))?;
-        let v = records::get_current(app.db(), table, key)
+        let v = records::get_current(app.db(), app.hot(), table, key)
             .await?
             .ok_or(ActionError::NotFound("record_not_found"))?;
         let body = serde_json::to_vec(&Envelope {

@@ -332,7 +332,15 @@ pub async fn get(tx: &mut Tx, table: &RecordTable, key: &str) -> Result<Option<R
 /// path. On SQLite the one SELECT runs through rusqlite on a pooled connection from the
 /// calling thread (no hop to sqlx's worker, no BEGIN/ROLLBACK); a single statement reads one
 /// consistent snapshot anyway.
-pub async fn get_current(db: &Db, table: &RecordTable, key: &str) -> Result<Option<RecordVersion>> {
+pub async fn get_current(
+    db: &Db,
+    hot: Option<&crate::hot::HotSqlite>,
+    table: &RecordTable,
+    key: &str,
+) -> Result<Option<RecordVersion>> {
+    if let Some(hot) = hot {
+        return hot.get_record(table, key);
+    }
     match db {
         Db::Sqlite(pool) => {
             let mut conn = pool.acquire().await?;
@@ -346,6 +354,14 @@ pub async fn get_current(db: &Db, table: &RecordTable, key: &str) -> Result<Opti
             found
         }
     }
+}
+
+pub(crate) fn direct_get(
+    c: &rusqlite::Connection,
+    table: &RecordTable,
+    key: &str,
+) -> Result<Option<RecordVersion>> {
+    direct::get(c, table, key)
 }
 
 /// The version of one record that was current at `at_ms`, none if it did not exist then.
@@ -617,7 +633,7 @@ mod direct {
             super::column_list(&table.columns),
             quote(&table.name)
         );
-        let mut stmt = c.prepare(&sql)?;
+        let mut stmt = c.prepare_cached(&sql)?;
         let mut rows = stmt.query([key])?;
         let Some(r) = rows.next()? else {
             return Ok(None);
