@@ -14,13 +14,14 @@ use pubdata_core::Actor;
 use pubdata_core::aggregation::cell::parse_cell;
 use pubdata_core::aggregation::{Cell, Kind};
 use pubdata_core::audit::{Action, AuditEntry, Decision, Target};
-use pubdata_core::policy::{self, Basis, GrantCheck, ShareCheck, SharePermit};
+use pubdata_core::policy::{self, Basis, GrantCheck, ShareCheck};
 use pubdata_core::sharing::grant_state;
 use pubdata_core::sharing::view::{FieldRelease, Release, releases};
 use pubdata_store::aggregation::records;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// What an audit entry of a shared read records beside the usual.
 #[derive(Debug, Default, Serialize)]
@@ -111,12 +112,6 @@ fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The decision for `actor` on `subject` now, with the grant it rests on.
-struct Decided<'s> {
-    permit: SharePermit<'s>,
-    grant: Option<&'s GrantData>,
-}
-
 /// Picks the unit's grant that decides: the first in force (newest first), else the newest,
 /// whose state then says why not.
 fn pick_grant<'g>(
@@ -146,38 +141,59 @@ fn pick_grant<'g>(
         .or_else(|| grants.first().map(|g| (g, check(g))))
 }
 
-async fn decide<'s>(
+/// What a permitted read may release: the resource, the fields and how, the grant it rests
+/// on. The decision's basis, grant and emergency are written into `detail` as it is made, so
+/// that a refusal's entry names them too.
+struct Permitted {
+    subject: Arc<Subject>,
+    rel: Vec<FieldRelease>,
+    masked: Vec<String>,
+    grant_id: Option<String>,
+}
+
+/// Loads what the decision reads (from the caches), decides, and takes one call from the
+/// grant's quota.
+async fn permitted(
     app: &App,
     actor: &Actor,
     action: Action,
-    subject: &'s Subject,
-    grants: &'s [GrantData],
-    raised_by: &'s Option<String>,
-    class: pubdata_core::catalog::ShareAttr,
-    raises: &[(String, pubdata_core::sharing::Raise)],
+    resource_id: &str,
     now: i64,
     detail: &mut Detail<'_>,
-) -> Result<Decided<'s>, ActionError> {
-    let picked = pick_grant(grants, raises, now);
-    let check = ShareCheck {
-        provider_org: &subject.provider_org_id,
-        class,
-        raised_by: raised_by.as_deref(),
-        grant: picked.as_ref().map(|(_, c)| *c),
+) -> Result<Permitted, ActionError> {
+    let subject = cache::subject(app, resource_id).await?;
+    let own = actor.org_id() == Some(subject.provider_org_id.as_str());
+    if !subject.published && !own {
+        return Err(ActionError::NotFound("resource_not_found"));
+    }
+    let raises = cache::live_raises(app).await?;
+    let (class, raised_by) = cache::class_now(&subject, &raises, now);
+    let grants = match actor.org_id() {
+        Some(org) if !own => cache::grants_of(app, resource_id, org).await?,
+        _ => Default::default(),
     };
+    let picked = pick_grant(&grants, &raises, now);
     if let Some((g, _)) = &picked {
         detail.grant_id = Some(g.row.id.clone());
     }
     detail.emergency_id = raised_by.clone();
-    let permit = policy::read_shared(actor, action, &check)?;
-    let grant = match permit.basis {
-        Basis::Own => {
-            detail.basis = Some("own");
-            detail.grant_id = None;
-            None
-        }
-        Basis::Unconditional { .. } => {
-            detail.basis = Some("unconditional");
+    let decided = policy::read_shared(
+        actor,
+        action,
+        &ShareCheck {
+            provider_org: &subject.provider_org_id,
+            class,
+            raised_by: raised_by.as_deref(),
+            grant: picked.as_ref().map(|(_, c)| *c),
+        },
+    )?;
+    let grant = match decided.basis {
+        Basis::Own | Basis::Unconditional { .. } => {
+            detail.basis = Some(if decided.basis == Basis::Own {
+                "own"
+            } else {
+                "unconditional"
+            });
             detail.grant_id = None;
             None
         }
@@ -198,42 +214,17 @@ async fn decide<'s>(
                 retry_after,
             })?;
     }
-    Ok(Decided { permit, grant })
-}
-
-/// Everything a read needs before it touches records: the resource, its class now, the
-/// caller's grants.
-struct Context {
-    subject: std::sync::Arc<Subject>,
-    grants: std::sync::Arc<Vec<GrantData>>,
-    raises: std::sync::Arc<Vec<(String, pubdata_core::sharing::Raise)>>,
-    class: pubdata_core::catalog::ShareAttr,
-    raised_by: Option<String>,
-}
-
-async fn context(
-    app: &App,
-    actor: &Actor,
-    resource_id: &str,
-    now: i64,
-) -> Result<Context, ActionError> {
-    let subject = cache::subject(app, resource_id).await?;
-    let own = actor.org_id() == Some(subject.provider_org_id.as_str());
-    if !subject.published && !own {
-        return Err(ActionError::NotFound("resource_not_found"));
-    }
-    let raises = cache::live_raises(app).await?;
-    let (class, raised_by) = cache::class_now(&subject, &raises, now);
-    let grants = match actor.org_id() {
-        Some(org) if !own => cache::grants_of(app, resource_id, org).await?,
-        _ => Default::default(),
-    };
-    Ok(Context {
+    let rel = releases(&subject.doc.fields, decided.scope);
+    let masked = masked_codes(&rel);
+    detail.fields = rel.iter().map(|f| f.code.clone()).collect();
+    detail.masked = masked.clone();
+    let grant_id = grant.map(|g| g.row.id.clone());
+    drop(decided);
+    Ok(Permitted {
         subject,
-        grants,
-        raises,
-        class,
-        raised_by,
+        rel,
+        masked,
+        grant_id,
     })
 }
 
@@ -245,11 +236,11 @@ async fn record(
     target: Target,
     now: i64,
     detail: &Detail<'_>,
-    outcome: &Result<(), ActionError>,
+    refused: Option<&ActionError>,
 ) -> Result<u64, ActionError> {
-    let decision = match outcome {
-        Ok(()) => Decision::Allow,
-        Err(e) => {
+    let decision = match refused {
+        None => Decision::Allow,
+        Some(e) => {
             if let ActionError::Unexpected(cause) = e {
                 tracing::error!(action = action.as_str(), request_id = actor.request_id(), %cause, "action failed");
             }
@@ -262,13 +253,55 @@ async fn record(
     app.audit_batcher().append(entry).await
 }
 
+/// The answer's bytes: `inner` with the basis, grant and emergency; its hash goes into the
+/// entry's detail.
+fn answer_body<T: Serialize>(
+    inner: T,
+    p: &Permitted,
+    detail: &mut Detail<'_>,
+) -> Result<(Vec<u8>, String), ActionError> {
+    let body = serde_json::to_vec(&Envelope {
+        inner,
+        basis: detail.basis.unwrap_or(""),
+        grant_id: p.grant_id.as_deref(),
+        emergency_id: detail.emergency_id.as_deref(),
+    })
+    .map_err(ActionError::unexpected)?;
+    let sha = hex_sha256(&body);
+    detail.sha256 = Some(sha.clone());
+    Ok((body, sha))
+}
+
+/// Records the read (allowed or refused) and hands back its answer.
+async fn conclude(
+    app: &App,
+    actor: &Actor,
+    action: Action,
+    resource_id: &str,
+    now: i64,
+    detail: &Detail<'_>,
+    outcome: Result<(Vec<u8>, String), ActionError>,
+) -> Result<SharedBody, ActionError> {
+    let audit_index = record(
+        app,
+        actor,
+        action,
+        Target::new("resource", resource_id),
+        now,
+        detail,
+        outcome.as_ref().err(),
+    )
+    .await?;
+    let (body, sha256) = outcome?;
+    Ok(SharedBody {
+        body,
+        sha256,
+        audit_index,
+    })
+}
+
 /// The values of one record as released: JSON by code, masked ones as masked text.
-fn released_values(
-    subject: &Subject,
-    rel: &[FieldRelease],
-    values: &[(String, Cell)],
-) -> Map<String, Value> {
-    let _ = subject;
+fn released_values(rel: &[FieldRelease], values: &[(String, Cell)]) -> Map<String, Value> {
     rel.iter()
         .map(|f| {
             let cell = values.iter().find(|(c, _)| c == &f.code).map(|(_, c)| c);
@@ -322,27 +355,9 @@ pub async fn read_shared_record(
         keys: vec![key.to_owned()],
         ..Default::default()
     };
-    let mut answer = None;
     let outcome = async {
-        let cx = context(app, actor, resource_id, now).await?;
-        let d = decide(
-            app,
-            actor,
-            action,
-            &cx.subject,
-            &cx.grants,
-            &cx.raised_by,
-            cx.class,
-            &cx.raises,
-            now,
-            &mut detail,
-        )
-        .await?;
-        let rel = releases(&cx.subject.doc.fields, d.permit.scope);
-        let masked = masked_codes(&rel);
-        detail.fields = rel.iter().map(|f| f.code.clone()).collect();
-        detail.masked = masked.clone();
-        let table = cx
+        let p = permitted(app, actor, action, resource_id, now, &mut detail).await?;
+        let table = p
             .subject
             .table
             .as_ref()
@@ -350,41 +365,16 @@ pub async fn read_shared_record(
         let v = records::get_current(app.db(), app.hot(), table, key)
             .await?
             .ok_or(ActionError::NotFound("record_not_found"))?;
-        let body = serde_json::to_vec(&Envelope {
-            inner: SharedRecord {
-                key,
-                values: released_values(&cx.subject, &rel, &v.values),
-                masked: &masked,
-                disputed: cx.subject.disputed.contains(key),
-            },
-            basis: detail.basis.unwrap_or(""),
-            grant_id: d.grant.map(|g| g.row.id.as_str()),
-            emergency_id: detail.emergency_id.as_deref(),
-        })
-        .map_err(ActionError::unexpected)?;
-        let sha = hex_sha256(&body);
-        detail.sha256 = Some(sha.clone());
-        answer = Some((body, sha));
-        Ok(())
+        let record = SharedRecord {
+            key,
+            values: released_values(&p.rel, &v.values),
+            masked: &p.masked,
+            disputed: p.subject.disputed.contains(key),
+        };
+        answer_body(record, &p, &mut detail)
     }
     .await;
-    let index = record(
-        app,
-        actor,
-        action,
-        Target::new("resource", resource_id),
-        now,
-        &detail,
-        &outcome,
-    )
-    .await?;
-    outcome?;
-    let (body, sha256) = answer.expect("set on success");
-    Ok(SharedBody {
-        body,
-        sha256,
-        audit_index: index,
-    })
+    conclude(app, actor, action, resource_id, now, &detail, outcome).await
 }
 
 /// Query parameters of a filtered page that are not field filters.
@@ -408,30 +398,12 @@ pub async fn list_shared_records(
         filters: Some(filters),
         ..Default::default()
     };
-    let mut answer = None;
     let outcome = async {
-        let cx = context(app, actor, resource_id, now).await?;
-        let d = decide(
-            app,
-            actor,
-            action,
-            &cx.subject,
-            &cx.grants,
-            &cx.raised_by,
-            cx.class,
-            &cx.raises,
-            now,
-            &mut detail,
-        )
-        .await?;
-        let rel = releases(&cx.subject.doc.fields, d.permit.scope);
-        let masked = masked_codes(&rel);
-        detail.fields = rel.iter().map(|f| f.code.clone()).collect();
-        detail.masked = masked.clone();
+        let p = permitted(app, actor, action, resource_id, now, &mut detail).await?;
         let limit = limit.unwrap_or(50).clamp(1, 1000);
         let mut typed = Vec::with_capacity(filters.len());
         for (code, value) in filters {
-            let Some(field) = cx.subject.doc.fields.iter().find(|f| &f.code == code) else {
+            let Some(field) = p.subject.doc.fields.iter().find(|f| &f.code == code) else {
                 return Err(filter_error(
                     code,
                     "unknown_field",
@@ -439,7 +411,7 @@ pub async fn list_shared_records(
                     "no such field",
                 ));
             };
-            if !rel.iter().any(|r| &r.code == code) {
+            if !p.rel.iter().any(|r| &r.code == code) {
                 return Err(filter_error(
                     code,
                     "filter_not_granted",
@@ -453,7 +425,7 @@ pub async fn list_shared_records(
             })?;
             typed.push((code.clone(), cell));
         }
-        let rows = match cx.subject.table.as_ref() {
+        let rows = match p.subject.table.as_ref() {
             None => Vec::new(),
             Some(table) => {
                 let mut tx = app.db().begin_read().await?;
@@ -479,9 +451,9 @@ pub async fn list_shared_records(
             .take(limit as usize)
             .map(|(k, values)| SharedRecord {
                 key: k,
-                values: released_values(&cx.subject, &rel, values),
-                masked: &masked,
-                disputed: cx.subject.disputed.contains(k),
+                values: released_values(&p.rel, values),
+                masked: &p.masked,
+                disputed: p.subject.disputed.contains(k),
             })
             .collect();
         detail.keys = items.iter().map(|r| r.key.to_owned()).collect();
@@ -495,39 +467,17 @@ pub async fn list_shared_records(
         } else {
             None
         };
-        let body = serde_json::to_vec(&Envelope {
-            inner: Page {
+        answer_body(
+            Page {
                 next_cursor: next,
                 items,
             },
-            basis: detail.basis.unwrap_or(""),
-            grant_id: d.grant.map(|g| g.row.id.as_str()),
-            emergency_id: detail.emergency_id.as_deref(),
-        })
-        .map_err(ActionError::unexpected)?;
-        let sha = hex_sha256(&body);
-        detail.sha256 = Some(sha.clone());
-        answer = Some((body, sha));
-        Ok(())
+            &p,
+            &mut detail,
+        )
     }
     .await;
-    let index = record(
-        app,
-        actor,
-        action,
-        Target::new("resource", resource_id),
-        now,
-        &detail,
-        &outcome,
-    )
-    .await?;
-    outcome?;
-    let (body, sha256) = answer.expect("set on success");
-    Ok(SharedBody {
-        body,
-        sha256,
-        audit_index: index,
-    })
+    conclude(app, actor, action, resource_id, now, &detail, outcome).await
 }
 
 fn filter_error(code: &str, problem: &'static str, zh: &str, en: &str) -> ActionError {
@@ -561,7 +511,6 @@ pub async fn shared_version_file(
         format: Some(format),
         ..Default::default()
     };
-    let mut answer = None;
     let outcome = async {
         if format != "csv" && format != "parquet" {
             return Err(ActionError::invalid(
@@ -574,27 +523,10 @@ pub async fn shared_version_file(
                 ),
             ));
         }
-        let cx = context(app, actor, resource_id, now).await?;
-        let d = decide(
-            app,
-            actor,
-            action,
-            &cx.subject,
-            &cx.grants,
-            &cx.raised_by,
-            cx.class,
-            &cx.raises,
-            now,
-            &mut detail,
-        )
-        .await?;
-        let rel = releases(&cx.subject.doc.fields, d.permit.scope);
-        detail.fields = rel.iter().map(|f| f.code.clone()).collect();
-        detail.masked = masked_codes(&rel);
-        let file = write_version(app, &cx.subject, &rel, number, format).await?;
+        let p = permitted(app, actor, action, resource_id, now, &mut detail).await?;
+        let file = write_version(app, &p.subject, &p.rel, number, format).await?;
         detail.sha256 = Some(file.sha256.clone());
-        answer = Some(file);
-        Ok(())
+        Ok(file)
     }
     .await;
     let index = record(
@@ -604,11 +536,10 @@ pub async fn shared_version_file(
         Target::new("data_version", format!("{resource_id}/{number}/{format}")),
         now,
         &detail,
-        &outcome,
+        outcome.as_ref().err(),
     )
     .await?;
-    outcome?;
-    let mut file = answer.expect("set on success");
+    let mut file = outcome?;
     file.audit_index = index;
     Ok(file)
 }

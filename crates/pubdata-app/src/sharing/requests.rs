@@ -423,6 +423,80 @@ pub async fn file_share_request(
     .await
 }
 
+/// A step's decision: who, what, why, on which legal basis; and where the request goes.
+struct StepDecision<'a> {
+    seq: i64,
+    by: &'a str,
+    decision: &'a str,
+    reason: Option<&'a str>,
+    legal_basis: Option<&'a str>,
+    to: RequestStatus,
+    grant_id: Option<&'a str>,
+}
+
+/// Closes the open step with its decision and moves the request on; a step someone else
+/// closed meanwhile is a conflict.
+async fn close_step(
+    tx: &mut Tx,
+    permit: &Permit,
+    r: &RequestRow,
+    d: StepDecision<'_>,
+) -> Result<(), ActionError> {
+    let now = now_ms();
+    let closed = store::close_step(
+        tx,
+        permit,
+        &r.id,
+        d.seq,
+        d.by,
+        d.decision,
+        d.reason,
+        d.legal_basis,
+        now,
+    )
+    .await?;
+    if !closed
+        || !store::set_status(tx, permit, &r.id, &r.status, d.to.as_str(), d.grant_id, now).await?
+    {
+        return Err(ActionError::Conflict("share_request_not_at_this_step"));
+    }
+    Ok(())
+}
+
+/// The grant an approval makes, if the resource may still be shared: the class in force is
+/// read again, so a class an emergency raised and that has since reverted refuses here.
+#[allow(clippy::too_many_arguments)] // the approval's parts, each named at the call
+async fn grant_for(
+    app: &App,
+    tx: &mut Tx,
+    permit: &Permit,
+    r: &RequestRow,
+    raw_fields: &[String],
+    raw_reason: &str,
+    rate_per_minute: Option<i64>,
+    by: &str,
+) -> Result<Grant, ActionError> {
+    let (subject, class, emergency) = class_now(app, &r.resource_id).await?;
+    if class == ShareAttr::NotShared {
+        return Err(not_shared_error(&subject.doc));
+    }
+    create_grant(
+        tx,
+        permit,
+        &subject,
+        GrantInput {
+            request: r,
+            fields: parse_codes(&r.fields)?,
+            raw_fields,
+            raw_reason,
+            rate_per_minute,
+            emergency_id: emergency.or(r.emergency_id.clone()),
+            created_by: by,
+        },
+    )
+    .await
+}
+
 /// Loads a request and its steps in `tx`; the open step is the last one not done.
 async fn load(tx: &mut Tx, id: &str) -> Result<(RequestRow, Vec<StepRow>), ActionError> {
     let r = store::get(tx, id)
@@ -490,23 +564,26 @@ pub async fn check_conformity(
             let mut tx = a.begin().await?;
             let (r, mut steps) = load(&mut tx, id).await?;
             let step = open_step_of(&steps, StepKind::Conformity)?.seq;
-            let now = now_ms();
-            let by = actor.username().unwrap_or("operator");
-            let decision = if pass { "pass" } else { "reject" };
-            let reason_opt = Some(reason.as_str()).filter(|s| !s.is_empty());
-            if !store::close_step(
-                &mut tx, &permit, id, step, by, decision, reason_opt, None, now,
-            )
-            .await?
-            {
-                return Err(ActionError::Conflict("share_request_not_at_this_step"));
-            }
             let to = if pass {
                 RequestStatus::Reply
             } else {
                 RequestStatus::Rejected
             };
-            store::set_status(&mut tx, &permit, id, &r.status, to.as_str(), None, now).await?;
+            close_step(
+                &mut tx,
+                &permit,
+                &r,
+                StepDecision {
+                    seq: step,
+                    by: actor.username().unwrap_or("operator"),
+                    decision: if pass { "pass" } else { "reject" },
+                    reason: Some(reason.as_str()).filter(|s| !s.is_empty()),
+                    legal_basis: None,
+                    to,
+                    grant_id: None,
+                },
+            )
+            .await?;
             if pass {
                 open_step(
                     &mut tx,
@@ -580,26 +657,16 @@ pub async fn reply_share_request(
             let steps = store::steps(&mut tx, id).await?;
             let step = open_step_of(&steps, StepKind::Reply)?.seq;
             let by = actor.username().unwrap_or("operator").to_owned();
-            let now = now_ms();
             let (decision, reason, basis, grant) = if approve {
-                let (subject, class, emergency) = class_now(app, &r.resource_id).await?;
-                if class == ShareAttr::NotShared {
-                    return Err(not_shared_error(&subject.doc));
-                }
-                let fields = parse_codes(&r.fields)?;
-                let grant = create_grant(
+                let grant = grant_for(
+                    app,
                     &mut tx,
                     &permit,
-                    &subject,
-                    GrantInput {
-                        request: &r,
-                        fields,
-                        raw_fields: &input.raw_fields,
-                        raw_reason: input.reason.trim(),
-                        rate_per_minute: input.rate_per_minute.or(r.rate_per_minute),
-                        emergency_id: emergency.or(r.emergency_id.clone()),
-                        created_by: &by,
-                    },
+                    &r,
+                    &input.raw_fields,
+                    input.reason.trim(),
+                    input.rate_per_minute.or(r.rate_per_minute),
+                    &by,
                 )
                 .await?;
                 let reason = Some(input.reason.trim().to_owned()).filter(|s| !s.is_empty());
@@ -628,34 +695,23 @@ pub async fn reply_share_request(
                     None,
                 )
             };
-            if !store::close_step(
+            close_step(
                 &mut tx,
                 &permit,
-                id,
-                step,
-                &by,
-                decision,
-                reason.as_deref(),
-                basis.as_deref(),
-                now,
-            )
-            .await?
-            {
-                return Err(ActionError::Conflict("share_request_not_at_this_step"));
-            }
-            let to = if approve {
-                RequestStatus::Approved
-            } else {
-                RequestStatus::Refused
-            };
-            store::set_status(
-                &mut tx,
-                &permit,
-                id,
-                &r.status,
-                to.as_str(),
-                grant.as_ref().map(|g: &Grant| g.id.as_str()),
-                now,
+                &r,
+                StepDecision {
+                    seq: step,
+                    by: &by,
+                    decision,
+                    reason: reason.as_deref(),
+                    legal_basis: basis.as_deref(),
+                    to: if approve {
+                        RequestStatus::Approved
+                    } else {
+                        RequestStatus::Refused
+                    },
+                    grant_id: grant.as_ref().map(|g: &Grant| g.id.as_str()),
+                },
             )
             .await?;
             let steps = store::steps(&mut tx, id).await?;
@@ -771,61 +827,28 @@ pub async fn coordinate_share_dispute(
             let (r, steps) = load(&mut tx, id).await?;
             let step = open_step_of(&steps, StepKind::Coordination)?.seq;
             let by = actor.username().unwrap_or("operator").to_owned();
-            let now = now_ms();
             let grant = if approve {
-                let (subject, class, emergency) = class_now(app, &r.resource_id).await?;
-                if class == ShareAttr::NotShared {
-                    return Err(not_shared_error(&subject.doc));
-                }
-                Some(
-                    create_grant(
-                        &mut tx,
-                        &permit,
-                        &subject,
-                        GrantInput {
-                            request: &r,
-                            fields: parse_codes(&r.fields)?,
-                            raw_fields: &[],
-                            raw_reason: "",
-                            rate_per_minute: r.rate_per_minute,
-                            emergency_id: emergency.or(r.emergency_id.clone()),
-                            created_by: &by,
-                        },
-                    )
-                    .await?,
-                )
+                Some(grant_for(app, &mut tx, &permit, &r, &[], "", r.rate_per_minute, &by).await?)
             } else {
                 None
             };
-            let decision = if approve { "approve" } else { "refuse" };
-            if !store::close_step(
+            close_step(
                 &mut tx,
                 &permit,
-                id,
-                step,
-                &by,
-                decision,
-                Some(&reason),
-                None,
-                now,
-            )
-            .await?
-            {
-                return Err(ActionError::Conflict("share_request_not_at_this_step"));
-            }
-            let to = if approve {
-                RequestStatus::Approved
-            } else {
-                RequestStatus::Refused
-            };
-            store::set_status(
-                &mut tx,
-                &permit,
-                id,
-                &r.status,
-                to.as_str(),
-                grant.as_ref().map(|g| g.id.as_str()),
-                now,
+                &r,
+                StepDecision {
+                    seq: step,
+                    by: &by,
+                    decision: if approve { "approve" } else { "refuse" },
+                    reason: Some(&reason),
+                    legal_basis: None,
+                    to: if approve {
+                        RequestStatus::Approved
+                    } else {
+                        RequestStatus::Refused
+                    },
+                    grant_id: grant.as_ref().map(|g| g.id.as_str()),
+                },
             )
             .await?;
             let steps = store::steps(&mut tx, id).await?;
