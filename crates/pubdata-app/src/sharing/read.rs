@@ -219,7 +219,6 @@ async fn permitted(
     detail.fields = rel.iter().map(|f| f.code.clone()).collect();
     detail.masked = masked.clone();
     let grant_id = grant.map(|g| g.row.id.clone());
-    drop(decided);
     Ok(Permitted {
         subject,
         rel,
