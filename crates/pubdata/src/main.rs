@@ -3,7 +3,6 @@
 //! The checking commands (`verify-log`, `audit check-…`) open nothing: they are what an
 //! outsider runs on files, trusting no server.
 
-
 /// glibc's allocator spends a tenth of the sharing path's time under contention between the
 /// runtime's threads (measured with `bench share`); mimalloc keeps per-thread heaps.
 #[global_allocator]

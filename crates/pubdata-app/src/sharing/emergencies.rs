@@ -300,6 +300,26 @@ pub async fn end_emergency(
     .await
 }
 
+/// The class a resource is shared under now, given its catalog class, and the emergency that
+/// raised it if one did. Read from the same cache the decisions use; not an action of its own
+/// (the page that shows it is).
+pub async fn class_in_force(
+    app: &App,
+    resource_id: &str,
+    catalog_class: ShareAttr,
+) -> Result<(ShareAttr, Option<String>), ActionError> {
+    let raises = super::cache::live_raises(app).await?;
+    let (class, by) = pubdata_core::sharing::class_in_force(
+        catalog_class,
+        raises
+            .iter()
+            .filter(|(r, _)| r == resource_id)
+            .map(|(_, raise)| raise),
+        now_ms(),
+    );
+    Ok((class, by.map(str::to_owned)))
+}
+
 /// Every emergency, newest first, with what it raises and whether it is in force now. Any
 /// member of staff may see them: they change what everyone may read.
 pub async fn list_emergencies(app: &App, actor: &Actor) -> Result<Vec<Emergency>, ActionError> {

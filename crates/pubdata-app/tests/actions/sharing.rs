@@ -769,6 +769,14 @@ async fn an_emergency_raises_classes_while_in_force_and_everything_reverts_when_
         .await
         .unwrap_or_else(|e| panic!("{b}: {e:?}"));
         assert_eq!(em.state, "in_force", "{b}");
+        use pubdata_core::catalog::ShareAttr;
+        assert_eq!(
+            emergencies::class_in_force(app, &sealed, ShareAttr::NotShared)
+                .await
+                .unwrap(),
+            (ShareAttr::Conditional, Some(em.id.clone())),
+            "{b}: what the catalog page shows"
+        );
 
         // Household is unconditional now: read without a grant, every field masked by grade,
         // the entry traceable to the emergency.
@@ -827,6 +835,13 @@ async fn an_emergency_raises_classes_while_in_force_and_everything_reverts_when_
         );
         let listed = emergencies::list_emergencies(app, &c.hr).await.unwrap();
         assert_eq!(listed[0].state, "ended", "{b}");
+        assert_eq!(
+            emergencies::class_in_force(app, &sealed, ShareAttr::NotShared)
+                .await
+                .unwrap(),
+            (ShareAttr::NotShared, None),
+            "{b}"
+        );
     }
 }
 

@@ -1241,6 +1241,8 @@ struct ResourcePage {
     /// with the legal basis.
     share_link: bool,
     not_shared: bool,
+    /// Raised by an emergency in force: the class it is shared under now.
+    raised: Option<String>,
     version: String,
     created: String,
     updated: String,
@@ -1378,6 +1380,9 @@ async fn resource_page(
     let can_withdraw = can_edit && r.status != Withdrawn;
     let others_published =
         r.status == Published && s.actor.org_id() != Some(d.provider_org_id.as_str());
+    // An emergency in force may have raised the class the catalog states.
+    let (class_now, raised_by) =
+        pubdata_app::sharing::emergencies::class_in_force(&st.app, id, d.share_attr).await?;
     let mut refusal = refusal;
     // A refusal shows at its form when the page shows that form, else atop the actions.
     refusal.form = match refusal.form {
@@ -1421,9 +1426,10 @@ async fn resource_page(
         data_link: r.status == ResourceStatus::Published
             && policy::view_unit_data(&s.actor, Action::ListBatches, &d.provider_org_id).is_ok(),
         share_link: others_published
-            && d.share_attr != ShareAttr::NotShared
+            && class_now != ShareAttr::NotShared
             && policy::request_share(&s.actor, Action::FileShareRequest).is_ok(),
-        not_shared: others_published && d.share_attr == ShareAttr::NotShared,
+        not_shared: others_published && class_now == ShareAttr::NotShared,
+        raised: raised_by.map(|_| class_now.label(lang).to_owned()),
         version: version_label(r.version, lang),
         created: local_time(&r.created_at),
         updated: local_time(&r.updated_at),
