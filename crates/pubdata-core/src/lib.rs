@@ -13,6 +13,7 @@ pub mod identifiers;
 pub mod masking;
 pub mod merkle;
 pub mod note;
+pub mod opening;
 pub mod org;
 pub mod password;
 pub mod policy;

@@ -67,33 +67,39 @@ impl Mask {
     /// The rule for a field: by its identifier kind, else by what its name or code says it
     /// holds, else everything masked (the safe default for a field of grade 3 or 4).
     pub fn for_field(f: &Field) -> Mask {
+        Mask::personal_data_named(f).unwrap_or(Mask::Full)
+    }
+
+    /// The kind of personal data a field holds by its identifier kind or by what its name or
+    /// code says (身份证, 手机, 姓名, 地址, 银行卡, 车牌 …); None when it says none.
+    pub fn personal_data_named(f: &Field) -> Option<Mask> {
         if f.identifier == Some(IdentifierKind::CitizenId) {
-            return Mask::CitizenId;
+            return Some(Mask::CitizenId);
         }
         let (name, code) = (f.name.as_str(), f.code.to_ascii_lowercase());
         let says = |zh: &[&str], en: &[&str]| {
             zh.iter().any(|w| name.contains(w)) || en.iter().any(|w| code.contains(w))
         };
         if says(&["身份证", "证件号"], &["id_no", "idcard", "citizen"]) {
-            Mask::CitizenId
+            Some(Mask::CitizenId)
         } else if says(&["手机", "电话", "联系方式"], &["mobile", "phone", "tel"]) {
-            Mask::Mobile
+            Some(Mask::Mobile)
         } else if says(
             &["银行卡", "卡号", "账号"],
             &["bank", "card_no", "account_no"],
         ) {
-            Mask::BankCard
+            Some(Mask::BankCard)
         } else if says(&["车牌", "号牌"], &["plate"]) {
-            Mask::Plate
+            Some(Mask::Plate)
         } else if says(&["地址", "住址", "住所"], &["address", "addr"]) {
-            Mask::Address
+            Some(Mask::Address)
         } else if says(
             &["姓名", "户名", "联系人", "法定代表人", "负责人"],
             &["name"],
         ) {
-            Mask::Name
+            Some(Mask::Name)
         } else {
-            Mask::Full
+            None
         }
     }
 
