@@ -497,6 +497,28 @@ async fn grant_for(
     .await
 }
 
+/// `yes` → true, `no` → false; anything else is `invalid_decision`.
+fn two_way(text: &str, yes: &str, no: &str) -> Result<bool, ActionError> {
+    match text.trim() {
+        t if t == yes => Ok(true),
+        t if t == no => Ok(false),
+        _ => Err(invalid(
+            "decision",
+            "invalid_decision",
+            format!("结论应为 {yes} 或 {no}"),
+            format!("decision must be {yes} or {no}"),
+        )),
+    }
+}
+
+/// Reads the request back as the action left it, commits, and answers it.
+async fn committed(a: &Audited<'_>, mut tx: Tx, id: &str) -> Result<ShareRequest, ActionError> {
+    let (r, steps) = load(&mut tx, id).await?;
+    a.commit(tx).await?;
+    let name = resource_name(a.app, id).await;
+    request_of(r, steps, name)
+}
+
 /// Loads a request and its steps in `tx`; the open step is the last one not done.
 async fn load(tx: &mut Tx, id: &str) -> Result<(RequestRow, Vec<StepRow>), ActionError> {
     let r = store::get(tx, id)
@@ -544,25 +566,14 @@ pub async fn check_conformity(
     a.finish(
         async {
             let permit = policy::coordinate_sharing(actor, a.action)?;
-            let pass = match input.decision.trim() {
-                "pass" => true,
-                "reject" => false,
-                _ => {
-                    return Err(invalid(
-                        "decision",
-                        "invalid_decision",
-                        "审核结论应为 pass 或 reject".into(),
-                        "decision must be pass or reject".into(),
-                    ));
-                }
-            };
+            let pass = two_way(&input.decision, "pass", "reject")?;
             let reason = if pass {
                 input.reason.trim().to_owned()
             } else {
                 required_text("reason", &input.reason, 2000, ("不通过的理由", "reason"))?
             };
             let mut tx = a.begin().await?;
-            let (r, mut steps) = load(&mut tx, id).await?;
+            let (r, steps) = load(&mut tx, id).await?;
             let step = open_step_of(&steps, StepKind::Conformity)?.seq;
             let to = if pass {
                 RequestStatus::Reply
@@ -599,10 +610,7 @@ pub async fn check_conformity(
                 )
                 .await?;
             }
-            steps = store::steps(&mut tx, id).await?;
-            let r = store::get(&mut tx, id).await?.expect("just updated");
-            a.commit(tx).await?;
-            request_of(r, steps, resource_name(app, id).await)
+            committed(&a, tx, id).await
         }
         .await,
     )
@@ -639,22 +647,10 @@ pub async fn reply_share_request(
         .with_target(Target::new("share_request", id));
     a.finish(
         async {
-            let approve = match input.decision.trim() {
-                "approve" => true,
-                "refuse" => false,
-                _ => {
-                    return Err(invalid(
-                        "decision",
-                        "invalid_decision",
-                        "答复应为 approve 或 refuse".into(),
-                        "decision must be approve or refuse".into(),
-                    ));
-                }
-            };
+            let approve = two_way(&input.decision, "approve", "refuse")?;
             let mut tx = a.begin().await?;
-            let (r, _) = load(&mut tx, id).await?;
+            let (r, steps) = load(&mut tx, id).await?;
             let permit = policy::answer_as_provider(actor, a.action, &r.provider_org_id)?;
-            let steps = store::steps(&mut tx, id).await?;
             let step = open_step_of(&steps, StepKind::Reply)?.seq;
             let by = actor.username().unwrap_or("operator").to_owned();
             let (decision, reason, basis, grant) = if approve {
@@ -714,13 +710,10 @@ pub async fn reply_share_request(
                 },
             )
             .await?;
-            let steps = store::steps(&mut tx, id).await?;
-            let r = store::get(&mut tx, id).await?.expect("just updated");
             if let Some(g) = &grant {
                 a.set_target(Target::new("grant", &g.id));
             }
-            a.commit(tx).await?;
-            request_of(r, steps, resource_name(app, id).await)
+            committed(&a, tx, id).await
         }
         .await,
     )
@@ -779,10 +772,7 @@ pub async fn dispute_share_refusal(
                 },
             )
             .await?;
-            let steps = store::steps(&mut tx, id).await?;
-            let r = store::get(&mut tx, id).await?.expect("just updated");
-            a.commit(tx).await?;
-            request_of(r, steps, resource_name(app, id).await)
+            committed(&a, tx, id).await
         }
         .await,
     )
@@ -810,18 +800,7 @@ pub async fn coordinate_share_dispute(
     a.finish(
         async {
             let permit = policy::coordinate_sharing(actor, a.action)?;
-            let approve = match input.decision.trim() {
-                "approve" => true,
-                "refuse" => false,
-                _ => {
-                    return Err(invalid(
-                        "decision",
-                        "invalid_decision",
-                        "协调结论应为 approve 或 refuse".into(),
-                        "decision must be approve or refuse".into(),
-                    ));
-                }
-            };
+            let approve = two_way(&input.decision, "approve", "refuse")?;
             let reason = required_text("reason", &input.reason, 2000, ("协调意见", "reason"))?;
             let mut tx = a.begin().await?;
             let (r, steps) = load(&mut tx, id).await?;
@@ -851,10 +830,7 @@ pub async fn coordinate_share_dispute(
                 },
             )
             .await?;
-            let steps = store::steps(&mut tx, id).await?;
-            let r = store::get(&mut tx, id).await?.expect("just updated");
-            a.commit(tx).await?;
-            request_of(r, steps, resource_name(app, id).await)
+            committed(&a, tx, id).await
         }
         .await,
     )
