@@ -67,6 +67,13 @@ impl<'a> Audited<'a> {
         Ok(pubdata_store::audit::append(tx, &self.entry(Decision::Allow)).await?)
     }
 
+    /// Records the `allow` entry of a read through the group commit (the hot read paths: the
+    /// open portal and the open-data API), returning its index once it is durable.
+    pub async fn record_batched(&self, detail: Option<String>) -> Result<u64, ActionError> {
+        let entry = self.entry(Decision::Allow).with_detail(detail);
+        self.app.audit_batcher().append(entry).await
+    }
+
     /// Ends a read: its transaction rolled back, then the `allow` entry committed in a write
     /// transaction of its own (a read never holds the write lock while it reads).
     pub async fn record_read(&self, read: Tx) -> Result<(), ActionError> {
@@ -126,6 +133,9 @@ fn changes_decisions(action: Action) -> bool {
             | EndEmergency
             | FileObjection
             | AnswerObjection
+            | PublishDataVersion
+            | ApproveOpening
+            | CloseOpenDataset
     )
 }
 

@@ -104,6 +104,44 @@ impl VerifiedToken {
     }
 }
 
+/// Rate quotas per key (a grant, a developer key): token buckets that refill evenly and hold
+/// a minute's worth. Per instance.
+#[derive(Default)]
+pub struct Quotas {
+    buckets: std::sync::Mutex<HashMap<String, Bucket>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Quotas {
+    /// Takes one call from `key`'s quota of `per_minute` calls. Over quota: the seconds until
+    /// the next call fits.
+    pub fn take(&self, key: &str, per_minute: i64) -> Result<(), u64> {
+        let capacity = per_minute.max(1) as f64;
+        let per_sec = capacity / 60.0;
+        let mut buckets = self.buckets.lock().expect("quota lock");
+        let now = Instant::now();
+        if buckets.len() >= MAX_ENTRIES && !buckets.contains_key(key) {
+            buckets.clear();
+        }
+        let b = buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: capacity,
+            at: now,
+        });
+        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * per_sec).min(capacity);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - b.tokens) / per_sec).ceil().max(1.0) as u64)
+        }
+    }
+}
+
 /// The app's caches.
 #[derive(Default)]
 pub struct Caches {
@@ -111,4 +149,5 @@ pub struct Caches {
     /// By the token's SHA-256 (hex), as the store keeps it.
     pub tokens: StampedMap<String, VerifiedToken>,
     pub sharing: crate::sharing::cache::SharingCache,
+    pub opening: crate::opening::datasets::OpeningCache,
 }

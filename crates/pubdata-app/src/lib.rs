@@ -18,6 +18,7 @@ pub mod demo;
 pub mod demo_catalog;
 mod demo_data;
 pub mod error;
+pub mod opening;
 pub mod platform;
 pub mod secrets;
 pub mod sharing;

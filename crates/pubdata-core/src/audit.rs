@@ -124,6 +124,35 @@ actions! {
     MarkObjectionComplex => "mark_objection_complex", "异议标记为情况复杂";
     AnswerObjection => "answer_objection", "答复数据异议";
     ListObjections => "list_objections", "查看数据异议";
+    ProposeOpening => "propose_opening", "提议开放数据";
+    ApproveOpening => "approve_opening", "批准开放数据";
+    ReturnOpening => "return_opening", "退回开放提议";
+    GetOpenProposal => "get_open_proposal", "查看开放提议";
+    ListOpenProposals => "list_open_proposals", "查看开放提议列表";
+    CloseOpenDataset => "close_open_dataset", "撤回开放数据";
+    ViewOpenList => "view_open_list", "查看开放清单";
+    SearchOpenData => "search_open_data", "检索开放数据";
+    ViewOpenDataset => "view_open_dataset", "查看开放数据集";
+    DownloadOpenFile => "download_open_file", "下载开放数据文件";
+    ReadOpenRecords => "read_open_records", "开放接口查询记录";
+    ViewOpenStats => "view_open_stats", "查看开放统计";
+    CreateDeveloperKey => "create_developer_key", "申请开发者密钥";
+    FileOpenApplication => "file_open_application", "提交开放数据申请";
+    CheckOpenMaterials => "check_open_materials", "开放申请材料审核";
+    ReviewOpenApplication => "review_open_application", "提供单位审核开放申请";
+    ExtendOpenReply => "extend_open_reply", "延长开放申请答复期限";
+    GetOpenApplication => "get_open_application", "查看开放申请";
+    ListOpenApplications => "list_open_applications", "查看开放申请列表";
+    ListAgreements => "list_agreements", "查看开放利用协议";
+    ReportOpenUse => "report_open_use", "报送数据使用情况";
+    ListUseReports => "list_use_reports", "查看数据使用情况报告";
+    SubmitFeedback => "submit_feedback", "提交互动交流";
+    AnswerFeedback => "answer_feedback", "答复互动交流";
+    GetFeedback => "get_feedback", "查看互动交流";
+    ListFeedback => "list_feedback", "查看互动交流列表";
+    SubmitShowcase => "submit_showcase", "提交应用成果";
+    ReviewShowcase => "review_showcase", "审核应用成果";
+    ListShowcase => "list_showcase", "查看应用成果";
 }
 
 /// Allowed, or refused with a stable reason code (the same `code` the caller sees).

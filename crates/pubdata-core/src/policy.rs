@@ -48,6 +48,12 @@ pub enum Denied {
     GrantNotStarted,
     /// The grant was made under an emergency's raised class, and the emergency is over.
     EmergencyEnded,
+    /// The data is not open (不予开放), or no longer on the open list.
+    NotOpen,
+    /// The open records API needs a developer key.
+    ApiKeyRequired,
+    /// Conditional open data, and the caller holds no agreement in force for it.
+    AgreementRequired,
 }
 
 impl Denied {
@@ -66,6 +72,9 @@ impl Denied {
             Denied::GrantExpired => "grant_expired",
             Denied::GrantNotStarted => "grant_not_started",
             Denied::EmergencyEnded => "emergency_ended",
+            Denied::NotOpen => "not_open",
+            Denied::ApiKeyRequired => "api_key_required",
+            Denied::AgreementRequired => "agreement_required",
         }
     }
 }
@@ -468,6 +477,60 @@ pub fn read_shared<'a>(
     Err(grant_denial.unwrap_or(Denied::GrantRequired))
 }
 
+/// Proposing to open a resource (or a view of it), and answering the public about it: the
+/// provider's stewards, or the authority.
+pub fn propose_opening(actor: &Actor, action: Action, provider_org: &str) -> Decision {
+    edit_catalog(actor, action, provider_org)
+}
+
+/// Approving or returning proposals, taking data off the open list, checking the materials
+/// of applications, reviewing the showcase: the authority.
+pub fn review_opening(actor: &Actor, action: Action) -> Decision {
+    manage_orgs(actor, action)
+}
+
+/// Applying for conditional data, reporting its use, submitting to the showcase: any
+/// signed-in user (public users first of all) with a writing scope.
+pub fn apply_for_open_data(actor: &Actor, action: Action) -> Decision {
+    writer(actor)?;
+    permit(action)
+}
+
+/// How a caller reaches open data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenChannel {
+    /// The portal's pages and file downloads: no key.
+    Download,
+    /// The records API: a developer key (`key_holder`), perhaps limited to an agreement.
+    RecordsApi { key_holder: bool },
+}
+
+/// What [`read_open`] looks at: the dataset's open class and whether the caller holds an
+/// agreement in force that covers it.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenCheck {
+    pub class: crate::catalog::OpenAttr,
+    pub channel: OpenChannel,
+    pub agreement_in_force: bool,
+}
+
+/// Reading open data (DESIGN.md §4): nothing `not_open`; the records API only with a key;
+/// unconditional data by anyone; conditional data under an agreement in force.
+pub fn read_open(action: Action, check: &OpenCheck) -> Decision {
+    use crate::catalog::OpenAttr;
+    if check.class == OpenAttr::NotOpen {
+        return Err(Denied::NotOpen);
+    }
+    if check.channel == (OpenChannel::RecordsApi { key_holder: false }) {
+        return Err(Denied::ApiKeyRequired);
+    }
+    match check.class {
+        OpenAttr::Unconditional => permit(action),
+        _ if check.agreement_in_force => permit(action),
+        _ => Err(Denied::AgreementRequired),
+    }
+}
+
 /// Public registration, sign-in and other doors that anyone may knock on.
 pub fn anyone(action: Action) -> Decision {
     permit(action)
@@ -868,5 +931,73 @@ mod tests {
         );
         assert!(sees_whole_catalog(&admin) && sees_whole_catalog(&auditor));
         assert!(!sees_whole_catalog(&steward));
+    }
+
+    #[test]
+    fn open_data_reads() {
+        use crate::catalog::OpenAttr;
+        let a = Action::ReadOpenRecords;
+        let cases = [
+            (
+                OpenAttr::NotOpen,
+                OpenChannel::Download,
+                true,
+                Err(Denied::NotOpen),
+            ),
+            (
+                OpenAttr::Unconditional,
+                OpenChannel::Download,
+                false,
+                Ok(()),
+            ),
+            (
+                OpenAttr::Unconditional,
+                OpenChannel::RecordsApi { key_holder: false },
+                false,
+                Err(Denied::ApiKeyRequired),
+            ),
+            (
+                OpenAttr::Unconditional,
+                OpenChannel::RecordsApi { key_holder: true },
+                false,
+                Ok(()),
+            ),
+            (
+                OpenAttr::Conditional,
+                OpenChannel::Download,
+                false,
+                Err(Denied::AgreementRequired),
+            ),
+            (
+                OpenAttr::Conditional,
+                OpenChannel::RecordsApi { key_holder: true },
+                false,
+                Err(Denied::AgreementRequired),
+            ),
+            (
+                OpenAttr::Conditional,
+                OpenChannel::RecordsApi { key_holder: true },
+                true,
+                Ok(()),
+            ),
+            (
+                OpenAttr::Conditional,
+                OpenChannel::RecordsApi { key_holder: false },
+                true,
+                Err(Denied::ApiKeyRequired),
+            ),
+        ];
+        for (class, channel, agreement_in_force, want) in cases {
+            let got = read_open(
+                a,
+                &OpenCheck {
+                    class,
+                    channel,
+                    agreement_in_force,
+                },
+            )
+            .map(|_| ());
+            assert_eq!(got, want, "{class:?} {channel:?} {agreement_in_force}");
+        }
     }
 }

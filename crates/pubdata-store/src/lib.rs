@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod db;
 pub mod hot;
+pub mod opening;
 pub mod orgs;
 pub mod sessions;
 pub mod settings;

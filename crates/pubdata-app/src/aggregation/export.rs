@@ -108,6 +108,14 @@ pub struct VersionWriter {
     rows: u64,
     csv_path: PathBuf,
     parquet_path: PathBuf,
+    /// The open portal's third format: a JSON array of objects keyed by field code.
+    json: Option<JsonOut>,
+}
+
+struct JsonOut {
+    out: io::BufWriter<HashingWriter>,
+    path: PathBuf,
+    names: Vec<String>,
 }
 
 impl VersionWriter {
@@ -144,7 +152,26 @@ impl VersionWriter {
             rows: 0,
             csv_path,
             parquet_path,
+            json: None,
         })
+    }
+
+    /// Also writes `<dir>/<stem>.json`: a JSON array with one object per row, keyed by field
+    /// code (the open portal offers it beside CSV and Parquet).
+    pub fn with_json(mut self, dir: &Path, stem: &str) -> Result<VersionWriter, ExportError> {
+        let path = dir.join(format!("{stem}.json"));
+        let mut out = io::BufWriter::new(HashingWriter::create(part_path(&path))?);
+        out.write_all(b"[").map_err(|source| ExportError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let names = self
+            .columns
+            .iter()
+            .map(|c| serde_json::to_string(&c.name).expect("a string serializes"))
+            .collect();
+        self.json = Some(JsonOut { out, path, names });
+        Ok(self)
     }
 
     /// Appends rows, each with one value per column in column order. May be called any number
@@ -172,6 +199,9 @@ impl VersionWriter {
                 buffer.push(cell);
             }
             self.csv.write_record(row.iter().map(Cell::to_text))?;
+            if let Some(j) = &mut self.json {
+                j.row(row, self.rows == 0)?;
+            }
             self.rows += 1;
             self.buffered_rows += 1;
             if self.buffered_rows == ROW_GROUP_ROWS {
@@ -199,7 +229,11 @@ impl VersionWriter {
             .parquet
             .into_inner()?
             .finish("parquet", self.parquet_path)?;
-        Ok(vec![csv, parquet])
+        let mut files = vec![csv, parquet];
+        if let Some(j) = self.json {
+            files.push(j.finish()?);
+        }
+        Ok(files)
     }
 
     fn mismatch(&self, column: &ExportColumn, cell: &Cell) -> ExportError {
@@ -381,6 +415,43 @@ fn datetime_millis(text: &str) -> Option<i64> {
 }
 
 /// A file being written, hashed and counted on the way.
+impl JsonOut {
+    fn row(&mut self, row: &[Cell], first: bool) -> Result<(), ExportError> {
+        let mut text = String::with_capacity(64 * row.len());
+        text.push_str(if first { "\n{" } else { ",\n{" });
+        for (i, (name, cell)) in self.names.iter().zip(row).enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(name);
+            text.push(':');
+            text.push_str(&cell.to_json().to_string());
+        }
+        text.push('}');
+        self.out
+            .write_all(text.as_bytes())
+            .map_err(|source| ExportError::Io {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    fn finish(mut self) -> Result<WrittenFile, ExportError> {
+        let io = |path: &Path, source| ExportError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        self.out
+            .write_all(b"\n]\n")
+            .map_err(|e| io(&self.path, e))?;
+        let inner = self
+            .out
+            .into_inner()
+            .map_err(|e| io(&self.path, e.into_error()))?;
+        inner.finish("json", self.path)
+    }
+}
+
 struct HashingWriter {
     file: File,
     path: PathBuf,

@@ -85,7 +85,9 @@ pub async fn publish_version(
 ) -> Result<DataVersion, ActionError> {
     let a = Audited::new(app, actor, Action::PublishDataVersion)
         .with_target(Target::new("resource", resource_id));
-    a.finish(publish(&a, resource_id).await).await
+    let version = a.finish(publish(&a, resource_id).await).await?;
+    crate::opening::files::after_publish(app, resource_id).await;
+    Ok(version)
 }
 
 async fn publish(a: &Audited<'_>, resource_id: &str) -> Result<DataVersion, ActionError> {

@@ -9,9 +9,8 @@ use pubdata_core::catalog::{ResourceDoc, ShareAttr};
 use pubdata_core::sharing::{GrantStatus, Raise};
 use pubdata_store::aggregation::records::{self, RecordTable};
 use pubdata_store::sharing::{emergencies, grants::GrantRow, objections};
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::collections::HashSet;
+use std::sync::Arc;
 
 /// A resource as the sharing API reads it.
 pub struct Subject {
@@ -38,34 +37,14 @@ pub struct SharingCache {
     subjects: StampedMap<String, Arc<Subject>>,
     grants: StampedMap<(String, String), Arc<Vec<GrantData>>>,
     raises: StampedMap<(), Arc<Vec<(String, Raise)>>>,
-    quotas: Mutex<HashMap<String, Bucket>>,
-}
-
-struct Bucket {
-    tokens: f64,
-    at: Instant,
+    quotas: crate::cache::Quotas,
 }
 
 impl SharingCache {
-    /// Takes one call from a grant's quota of `per_minute` calls (a bucket that refills
-    /// evenly and holds a minute's worth). Over quota: the seconds until the next call fits.
+    /// Takes one call from a grant's quota of `per_minute` calls; over quota, the seconds
+    /// until the next call fits.
     pub fn take_quota(&self, grant_id: &str, per_minute: i64) -> Result<(), u64> {
-        let capacity = per_minute.max(1) as f64;
-        let per_sec = capacity / 60.0;
-        let mut quotas = self.quotas.lock().expect("quota lock");
-        let now = Instant::now();
-        let b = quotas.entry(grant_id.to_owned()).or_insert(Bucket {
-            tokens: capacity,
-            at: now,
-        });
-        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * per_sec).min(capacity);
-        b.at = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - b.tokens) / per_sec).ceil().max(1.0) as u64)
-        }
+        self.quotas.take(grant_id, per_minute)
     }
 }
 

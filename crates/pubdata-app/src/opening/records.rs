@@ -1,0 +1,296 @@
+//! The records API of open data (`/api/v1/open/datasets/{name}/records`): the latest opened
+//! version's records as the opening set them, filtered by opened fields and paged, behind a
+//! developer key and its quota. Conditional data answers only an agreement's key.
+//!
+//! Pages go by position, not by record key: a key can be a masked value (an ID number), and
+//! a cursor must not carry what the page masks.
+
+use crate::action::Audited;
+use crate::{ActionError, App, now_ms};
+use pubdata_core::Actor;
+use pubdata_core::aggregation::Cell;
+use pubdata_core::audit::{Action, Target};
+use pubdata_core::catalog::OpenAttr;
+use pubdata_core::policy::{self, OpenChannel, OpenCheck};
+use pubdata_store::aggregation::records;
+use pubdata_store::opening::datasets::Use;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Default)]
+pub struct OpenRecordsQuery {
+    /// (field code, value): records whose opened field equals the value.
+    pub filters: Vec<(String, String)>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenRecordsPage {
+    pub dataset: String,
+    pub version: i64,
+    pub fields: Vec<String>,
+    pub items: Vec<serde_json::Map<String, serde_json::Value>>,
+    pub next_cursor: Option<String>,
+    #[serde(skip)]
+    pub dataset_id: String,
+}
+
+/// Largest position a cursor may name.
+const MAX_OFFSET: usize = 10_000_000;
+
+/// Reads a page of an open dataset's records with a developer key (`key`: the raw key the
+/// caller sent; `actor`: who it authenticated as).
+pub async fn read_open_records(
+    app: &App,
+    actor: &Actor,
+    key: Option<&str>,
+    name: &str,
+    q: OpenRecordsQuery,
+) -> Result<OpenRecordsPage, ActionError> {
+    let a = Audited::new(app, actor, Action::ReadOpenRecords)
+        .with_target(Target::new("open_dataset", name));
+    let mut detail = serde_json::Map::new();
+    let outcome = async {
+        let cat = super::datasets::catalog(app).await?;
+        let e = cat
+            .get(name)
+            .filter(|e| e.row.status == "open")
+            .ok_or(ActionError::NotFound("dataset_not_found"))?
+            .clone();
+        let key_row = match key {
+            Some(raw) => super::keys::key_of(app, raw).await?,
+            None => None,
+        }
+        .filter(|k| Some(k.user_id.as_str()) == actor.user_id());
+        let mut agreement_in_force = false;
+        if let Some(k) = &key_row {
+            detail.insert("key".into(), k.token_id.clone().into());
+            if let Some(ag) = &k.agreement_id {
+                // An agreement's key reads its agreement's dataset, while the agreement holds.
+                let live = super::keys::agreement_for(app, &k.user_id, &e.row.id).await?;
+                if live.as_deref() != Some(ag.as_str()) {
+                    return Err(ActionError::Forbidden("key_not_for_dataset"));
+                }
+                detail.insert("agreement".into(), ag.clone().into());
+                agreement_in_force = true;
+            }
+        }
+        policy::read_open(
+            a.action,
+            &OpenCheck {
+                class: e.dataset.open_attr,
+                channel: OpenChannel::RecordsApi {
+                    key_holder: key_row.is_some(),
+                },
+                agreement_in_force: agreement_in_force
+                    && e.dataset.open_attr == OpenAttr::Conditional,
+            },
+        )?;
+        let k = key_row.expect("the policy demands a key");
+        if let Err(retry_after) = app
+            .caches()
+            .opening
+            .quotas
+            .take(&k.token_id, k.rate_per_minute)
+        {
+            return Err(ActionError::TooManyRequests {
+                code: "over_quota",
+                retry_after,
+            });
+        }
+        let cols = e.view.columns(&e.doc);
+        let mut filters = Vec::new();
+        for (code, value) in &q.filters {
+            match cols.iter().find(|(_, c, _)| c == code) {
+                None => {
+                    return Err(super::invalid(
+                        code,
+                        "filter_not_opened",
+                        format!("信息项 {code} 未开放，不能作为查询条件"),
+                        format!("field {code} is not opened and cannot filter"),
+                    ));
+                }
+                Some((_, _, Some(_))) => {
+                    return Err(super::invalid(
+                        code,
+                        "filter_on_masked_field",
+                        format!("信息项 {code} 已脱敏，不能作为查询条件"),
+                        format!("field {code} is masked and cannot filter"),
+                    ));
+                }
+                Some((i, _, None)) => filters.push((*i, value.trim().to_owned())),
+            }
+        }
+        let limit = crate::platform::page_limit(q.limit) as usize;
+        let offset = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            None => 0,
+            Some(c) => c
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= MAX_OFFSET)
+                .ok_or(ActionError::BadRequest("invalid_cursor"))?,
+        };
+        let version = e
+            .dataset
+            .versions
+            .iter()
+            .find(|v| !v.files.is_empty())
+            .ok_or(ActionError::NotFound("no_open_version"))?;
+        let published_at = chrono::DateTime::parse_from_rfc3339(&version.published_at)
+            .map_err(ActionError::unexpected)?
+            .timestamp_millis();
+        let mut tx = app.db().begin_read().await?;
+        let read = async {
+            let table = records::get_table(&mut tx, &e.row.resource_id)
+                .await?
+                .ok_or(ActionError::NotFound("no_open_version"))?;
+            let positions: Vec<Option<usize>> = e
+                .doc
+                .fields
+                .iter()
+                .map(|f| table.columns.iter().position(|c| c.code == f.code))
+                .collect();
+            let mut items = Vec::new();
+            let mut seen = 0usize;
+            let mut more = false;
+            let mut after: Option<String> = None;
+            'scan: loop {
+                let page =
+                    records::scan(&mut tx, &table, Some(published_at), after.as_deref(), 5_000)
+                        .await?;
+                let Some((last, _)) = page.last() else { break };
+                after = Some(last.clone());
+                for (_, cells) in page {
+                    let full: Vec<Cell> = positions
+                        .iter()
+                        .map(|p| p.map_or(Cell::Null, |p| cells[p].clone()))
+                        .collect();
+                    let texts: Vec<Option<String>> = full
+                        .iter()
+                        .map(|c| (!c.is_null()).then(|| c.to_text()))
+                        .collect();
+                    if !e.view.keeps(&e.doc, &texts)
+                        || !filters
+                            .iter()
+                            .all(|(i, v)| texts[*i].as_deref().map(str::trim) == Some(v.as_str()))
+                    {
+                        continue;
+                    }
+                    seen += 1;
+                    if seen <= offset {
+                        continue;
+                    }
+                    if items.len() == limit {
+                        more = true;
+                        break 'scan;
+                    }
+                    let mut obj = serde_json::Map::new();
+                    for (i, code, mask) in &cols {
+                        let v = match (mask, &full[*i]) {
+                            (_, Cell::Null) => serde_json::Value::Null,
+                            (Some(m), c) => m.apply(&c.to_text()).into(),
+                            (None, c) => c.to_json(),
+                        };
+                        obj.insert((*code).to_owned(), v);
+                    }
+                    items.push(obj);
+                }
+            }
+            Ok::<_, ActionError>((items, more))
+        }
+        .await;
+        tx.rollback().await?;
+        let (items, more) = read?;
+        detail.insert("version".into(), version.number.into());
+        detail.insert("records".into(), items.len().into());
+        Ok(OpenRecordsPage {
+            dataset: name.to_owned(),
+            version: version.number,
+            fields: cols.iter().map(|(_, c, _)| (*c).to_owned()).collect(),
+            next_cursor: more.then(|| (offset + items.len()).to_string()),
+            items,
+            dataset_id: e.row.id.clone(),
+        })
+    }
+    .await;
+    match outcome {
+        Ok(page) => {
+            a.record_batched(Some(serde_json::Value::Object(detail).to_string()))
+                .await?;
+            count_api_call(app, &page.dataset_id).await;
+            Ok(page)
+        }
+        Err(e) => a.finish(Err(e)).await,
+    }
+}
+
+/// API calls are counted in memory and written at most every few seconds: one write per
+/// call would cost more than the call.
+#[derive(Default)]
+pub struct CallCounter {
+    pending: Mutex<(HashMap<(String, String), i64>, Option<Instant>)>,
+}
+
+const FLUSH_EVERY: Duration = Duration::from_secs(5);
+
+async fn count_api_call(app: &App, dataset_id: &str) {
+    let due = {
+        let mut p = app
+            .caches()
+            .opening
+            .calls
+            .pending
+            .lock()
+            .expect("counter lock");
+        *p.0.entry((dataset_id.to_owned(), super::month_of(now_ms())))
+            .or_default() += 1;
+        let started = *p.1.get_or_insert_with(Instant::now);
+        if started.elapsed() >= FLUSH_EVERY {
+            p.1 = None;
+            Some(std::mem::take(&mut p.0))
+        } else {
+            None
+        }
+    };
+    if let Some(counts) = due {
+        let app = app.clone();
+        tokio::spawn(async move { flush(&app, counts).await });
+    }
+}
+
+async fn flush(app: &App, counts: HashMap<(String, String), i64>) {
+    let written = async {
+        let mut tx = app.db().begin().await?;
+        for ((dataset, month), n) in &counts {
+            pubdata_store::opening::datasets::count_uses(&mut tx, dataset, month, Use::ApiCall, *n)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok::<_, ActionError>(())
+    }
+    .await;
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "could not write the API call counts");
+    }
+}
+
+/// Writes what is pending now (at shutdown, and before the statistics are read).
+pub async fn flush_calls(app: &App) {
+    let counts = {
+        let mut p = app
+            .caches()
+            .opening
+            .calls
+            .pending
+            .lock()
+            .expect("counter lock");
+        p.1 = None;
+        std::mem::take(&mut p.0)
+    };
+    if !counts.is_empty() {
+        flush(app, counts).await;
+    }
+}

@@ -1,0 +1,6 @@
+//! Opening's tables: proposals with their security review, the open list (`datasets`) with
+//! its files, use counts and developer keys; applications for conditional data, agreements
+//! and use reports; public interaction and the showcase.
+
+pub mod datasets;
+pub mod proposals;
