@@ -1742,5 +1742,11 @@ async fn a_password_typed_into_the_user_name_box_is_not_kept_in_the_log() {
 mod aggregation;
 #[path = "actions/catalog.rs"]
 mod catalog;
+#[path = "actions/interaction.rs"]
+mod interaction;
+#[path = "actions/opening.rs"]
+mod opening;
+#[path = "actions/opening_apply.rs"]
+mod opening_apply;
 #[path = "actions/sharing.rs"]
 mod sharing;

@@ -77,8 +77,15 @@ impl Mask {
             return Some(Mask::CitizenId);
         }
         let (name, code) = (f.name.as_str(), f.code.to_ascii_lowercase());
+        // English words count whole, between underscores: `tel` is not in `hotel`.
+        let has_word = |w: &str| {
+            code == w
+                || code.starts_with(&format!("{w}_"))
+                || code.ends_with(&format!("_{w}"))
+                || code.contains(&format!("_{w}_"))
+        };
         let says = |zh: &[&str], en: &[&str]| {
-            zh.iter().any(|w| name.contains(w)) || en.iter().any(|w| code.contains(w))
+            zh.iter().any(|w| name.contains(w)) || en.iter().any(|w| has_word(w))
         };
         if says(&["身份证", "证件号"], &["id_no", "idcard", "citizen"]) {
             Some(Mask::CitizenId)
@@ -95,8 +102,16 @@ impl Mask {
             Some(Mask::Address)
         } else if says(
             &["姓名", "户名", "联系人", "法定代表人", "负责人"],
-            &["name"],
-        ) {
+            &[
+                "person_name",
+                "full_name",
+                "real_name",
+                "holder_name",
+                "contact_name",
+            ],
+        ) || code == "name"
+        {
+            // A bare `name` is a person's; `line_name`, `stop_name` name things.
             Some(Mask::Name)
         } else {
             None
@@ -196,6 +211,41 @@ fn address(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_of_things_are_not_names_of_people() {
+        let f = |name: &str, code: &str| Field {
+            name: name.into(),
+            code: code.into(),
+            field_type: crate::catalog::FieldType::C,
+            is_key: false,
+            identifier: None,
+            sensitive: false,
+            grade: 1,
+            required: false,
+            description: String::new(),
+            rules: Default::default(),
+        };
+        assert_eq!(Mask::personal_data_named(&f("线路名称", "line_name")), None);
+        assert_eq!(Mask::personal_data_named(&f("站点名称", "stop_name")), None);
+        assert_eq!(Mask::personal_data_named(&f("酒店", "hotel")), None);
+        assert_eq!(
+            Mask::personal_data_named(&f("Name", "name")),
+            Some(Mask::Name)
+        );
+        assert_eq!(
+            Mask::personal_data_named(&f("持卡人", "holder_name")),
+            Some(Mask::Name)
+        );
+        assert_eq!(
+            Mask::personal_data_named(&f("联系电话", "tel")),
+            Some(Mask::Mobile)
+        );
+        assert_eq!(
+            Mask::personal_data_named(&f("姓名", "xm")),
+            Some(Mask::Name)
+        );
+    }
 
     #[test]
     fn identity_and_phone_numbers_keep_their_ends_and_length() {

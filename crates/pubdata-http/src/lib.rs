@@ -8,6 +8,9 @@ pub mod api;
 pub mod audit_api;
 mod catalog_api;
 pub mod extract;
+mod feedback_api;
+mod open_api;
+mod open_apply_api;
 pub mod openapi;
 pub mod pages;
 pub mod problem;
@@ -57,6 +60,9 @@ pub fn router(app: App, config: HttpConfig) -> Router {
         .merge(catalog_api::routes())
         .merge(aggregation_api::routes(max_upload))
         .merge(sharing_api::routes())
+        .merge(open_api::routes())
+        .merge(open_apply_api::routes())
+        .merge(feedback_api::routes())
         .merge(pages::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

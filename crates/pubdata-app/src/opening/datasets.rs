@@ -58,6 +58,8 @@ pub struct OpenFile {
 pub struct OpenVersion {
     pub number: i64,
     pub published_at: String,
+    #[serde(skip)]
+    pub published_ms: i64,
     /// Records of the version the open view keeps (known once its files are written).
     pub rows: Option<i64>,
     pub files: Vec<OpenFile>,
@@ -117,6 +119,7 @@ pub(crate) struct Entry {
     pub row: DatasetRow,
     /// Lower-cased title, summary, tags, unit and field names: what a query matches.
     title_lc: String,
+    tags_lc: String,
     text_lc: String,
     updated_ms: i64,
 }
@@ -228,6 +231,7 @@ async fn build(app: &App) -> Result<OpenCatalog, ActionError> {
                         OpenVersion {
                             number: v.number,
                             published_at: rfc3339(v.published_at),
+                            published_ms: v.published_at,
                             rows: fs.first().map(|f| f.rows_count),
                             files: fs
                                 .iter()
@@ -284,6 +288,7 @@ async fn build(app: &App) -> Result<OpenCatalog, ActionError> {
             })
             .collect();
         let title_lc = doc.name.to_lowercase();
+        let tags_lc = doc.tags.join("\u{1f}").to_lowercase();
         let text_lc = format!(
             "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
             doc.summary,
@@ -340,6 +345,7 @@ async fn build(app: &App) -> Result<OpenCatalog, ActionError> {
             updated_ms: last_ms.unwrap_or(row.updated_at).max(row.updated_at),
             row,
             title_lc,
+            tags_lc,
             text_lc,
         }));
     }
@@ -415,14 +421,13 @@ pub(crate) fn search_in(cat: &OpenCatalog, q: &OpenQuery) -> Result<OpenSearchPa
         let mut score = 0u32;
         let mut all = true;
         for t in &terms {
-            if e.title_lc.contains(t.as_str()) {
-                score += 3;
-            } else if e.text_lc.contains(t.as_str()) {
-                score += 1;
-            } else {
+            let t = t.as_str();
+            let (title, tags) = (e.title_lc.contains(t), e.tags_lc.contains(t));
+            if !title && !tags && !e.text_lc.contains(t) {
                 all = false;
                 break;
             }
+            score += 3 * u32::from(title) + 2 * u32::from(tags) + 1;
         }
         if !all {
             continue;

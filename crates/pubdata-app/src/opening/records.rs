@@ -139,9 +139,7 @@ pub async fn read_open_records(
             .iter()
             .find(|v| !v.files.is_empty())
             .ok_or(ActionError::NotFound("no_open_version"))?;
-        let published_at = chrono::DateTime::parse_from_rfc3339(&version.published_at)
-            .map_err(ActionError::unexpected)?
-            .timestamp_millis();
+        let published_at = version.published_ms;
         let mut tx = app.db().begin_read().await?;
         let read = async {
             let table = records::get_table(&mut tx, &e.row.resource_id)
@@ -175,7 +173,7 @@ pub async fn read_open_records(
                     if !e.view.keeps(&e.doc, &texts)
                         || !filters
                             .iter()
-                            .all(|(i, v)| texts[*i].as_deref().map(str::trim) == Some(v.as_str()))
+                            .all(|(i, v)| same_value(texts[*i].as_deref(), v))
                     {
                         continue;
                     }
@@ -224,6 +222,17 @@ pub async fn read_open_records(
             Ok(page)
         }
         Err(e) => a.finish(Err(e)).await,
+    }
+}
+
+/// Whether a stored value (as text) equals a filter's: numbers by value (`2.00` is `2`).
+fn same_value(stored: Option<&str>, wanted: &str) -> bool {
+    let Some(stored) = stored.map(str::trim) else {
+        return false;
+    };
+    match (stored.parse::<f64>(), wanted.parse::<f64>()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => stored == wanted,
     }
 }
 

@@ -21,7 +21,11 @@ mod catalog_duty;
 pub(crate) mod catalog_list;
 mod home;
 pub mod i18n;
+mod interaction;
+mod opening;
+mod opening_apply;
 mod orgs;
+mod portal;
 pub mod session;
 mod sharing;
 mod systems;
@@ -45,6 +49,10 @@ use session::Session;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(portal::routes())
+        .merge(opening::routes())
+        .merge(opening_apply::routes())
+        .merge(interaction::routes())
         .route("/", get(home::home))
         .route("/signin", get(auth::signin_form).post(auth::signin))
         .route("/signout", post(auth::signout))
