@@ -25,7 +25,7 @@ pub const CSRF_COOKIE: &str = "pubdata_csrf";
 pub struct Params(pub Vec<(String, String)>);
 
 impl Params {
-    fn of(uri: &Uri) -> Params {
+    pub fn of(uri: &Uri) -> Params {
         Params(
             Query::<Vec<(String, String)>>::try_from_uri(uri)
                 .map(|q| q.0)
