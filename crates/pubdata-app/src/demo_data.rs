@@ -13,6 +13,8 @@ use crate::{ActionError, App};
 
 const NOTICES: &str = "2/03/002/0001";
 const HOUSEHOLD: &str = "1/01/001/0001";
+const BUS_LINES: &str = "2/02/006/0001";
+const BUS_SWIPES: &str = "3/09/001/0001";
 
 /// A fictional resident's ID number: division 369900, the birth date, a sequence number.
 fn citizen_id(birth: &str, seq: &str) -> String {
@@ -42,7 +44,200 @@ pub(crate) async fn load(app: &App, actor: &Actor) -> Result<(), ActionError> {
         .collect();
     batches::push_batch(app, actor, &resource.id, rows).await?;
     versions::publish_version(app, actor, &resource.id).await?;
-    load_household(app, actor).await
+    load_household(app, actor).await?;
+    load_open(app, actor, &resource.id).await
+}
+
+/// The bus company's lines and card swipes with a first version each, and the open list's
+/// first entries: the water-outage notices and the bus lines unconditionally, the swipes
+/// conditionally (card numbers masked, line as the quasi-identifier) after a first proposal
+/// that the security review blocked — so that the authority's proposal list shows both.
+async fn load_open(app: &App, actor: &Actor, notices_id: &str) -> Result<(), ActionError> {
+    use crate::opening::proposals::{self, DecisionInput, ProposalInput};
+    let mut tx = app.db().begin_read().await?;
+    let lines = pubdata_store::catalog::resources::get_by_code(&mut tx, BUS_LINES).await?;
+    let swipes = pubdata_store::catalog::resources::get_by_code(&mut tx, BUS_SWIPES).await?;
+    tx.rollback().await?;
+    let (Some(lines), Some(swipes)) = (lines, swipes) else {
+        return Ok(());
+    };
+    let line_rows = [
+        (
+            "1",
+            "1路",
+            "火车站",
+            "高铁南站",
+            "06:00",
+            "22:30",
+            "2.00",
+            "18.6",
+        ),
+        (
+            "2",
+            "2路",
+            "老城区解放街",
+            "开发区科技园",
+            "06:10",
+            "22:00",
+            "2.00",
+            "15.2",
+        ),
+        (
+            "3",
+            "3路",
+            "滨江公园",
+            "新城区政务中心",
+            "06:20",
+            "21:30",
+            "2.00",
+            "12.8",
+        ),
+        (
+            "5",
+            "5路",
+            "望江路",
+            "澜江大学",
+            "06:00",
+            "22:00",
+            "1.00",
+            "9.4",
+        ),
+        (
+            "8",
+            "8路",
+            "人民路",
+            "高铁南站",
+            "06:30",
+            "21:00",
+            "2.00",
+            "16.1",
+        ),
+        (
+            "11",
+            "11路",
+            "澜江市第一人民医院",
+            "城北客运站",
+            "06:00",
+            "20:30",
+            "2.00",
+            "11.7",
+        ),
+        (
+            "15",
+            "15路",
+            "老城区解放街",
+            "澜江机场",
+            "05:50",
+            "21:50",
+            "3.00",
+            "32.5",
+        ),
+        (
+            "K1",
+            "快线1路",
+            "火车站",
+            "澜江机场",
+            "06:00",
+            "23:00",
+            "5.00",
+            "35.0",
+        ),
+        (
+            "K3",
+            "快线3路",
+            "滨江公园",
+            "开发区科技园",
+            "06:30",
+            "22:30",
+            "4.00",
+            "26.3",
+        ),
+        (
+            "N1",
+            "夜班1路",
+            "火车站",
+            "高铁南站",
+            "22:30",
+            "05:30",
+            "3.00",
+            "18.6",
+        ),
+    ];
+    let rows = line_rows
+        .iter()
+        .map(|(no, name, first, last, fb, lb, fare, km)| {
+            json!({"line_no": no, "line_name": name, "first_stop": first, "last_stop": last,
+                   "first_bus": fb, "last_bus": lb, "fare": fare, "length_km": km,
+                   "operator": "澜江市公交集团有限公司"})
+            .as_object()
+            .expect("an object")
+            .clone()
+        })
+        .collect();
+    batches::push_batch(app, actor, &lines.id, rows).await?;
+    versions::publish_version(app, actor, &lines.id).await?;
+    let stops = [
+        "火车站",
+        "人民路",
+        "解放街",
+        "望江路",
+        "滨江公园",
+        "高铁南站",
+    ];
+    let rows = (1..=36)
+        .map(|n: u32| {
+            let line = ["1", "2", "K1"][(n % 3) as usize];
+            json!({"txn_id": format!("TX20261101{n:05}"), "card_no": format!("3199{n:012}"),
+                   "txn_time": format!("2026-11-01 07:{:02}:00", n),
+                   "line_no": line, "vehicle_no": format!("澜A{:05}", 10_000 + n),
+                   "boarding_stop": stops[(n % 6) as usize], "fare": "2.00",
+                   "card_type": if n % 4 == 0 { "老年卡" } else { "普通卡" }})
+            .as_object()
+            .expect("an object")
+            .clone()
+        })
+        .collect();
+    batches::push_batch(app, actor, &swipes.id, rows).await?;
+    versions::publish_version(app, actor, &swipes.id).await?;
+
+    for id in [notices_id, lines.id.as_str()] {
+        let p = proposals::propose_opening(
+            app,
+            actor,
+            id,
+            ProposalInput {
+                open_attr: "unconditional".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        proposals::approve_opening(app, actor, &p.id, DecisionInput::default()).await?;
+    }
+    // Everything kept: the review blocks the card numbers. The authority sees it superseded.
+    proposals::propose_opening(
+        app,
+        actor,
+        &swipes.id,
+        ProposalInput {
+            open_attr: "conditional".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let p = proposals::propose_opening(
+        app,
+        actor,
+        &swipes.id,
+        ProposalInput {
+            open_attr: "conditional".into(),
+            masks: [("card_no".to_owned(), "bank_card".to_owned())].into(),
+            quasi_identifiers: vec!["line_no".into()],
+            ..Default::default()
+        },
+    )
+    .await?;
+    proposals::approve_opening(app, actor, &p.id, DecisionInput::default()).await?;
+    Ok(())
 }
 
 async fn load_household(app: &App, actor: &Actor) -> Result<(), ActionError> {

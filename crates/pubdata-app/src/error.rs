@@ -89,7 +89,8 @@ impl ActionError {
 impl From<Denied> for ActionError {
     fn from(d: Denied) -> Self {
         match d {
-            Denied::NotSignedIn => ActionError::Unauthenticated(d.code()),
+            // No credentials at all: 401, so that clients know to send some.
+            Denied::NotSignedIn | Denied::ApiKeyRequired => ActionError::Unauthenticated(d.code()),
             // A malformed request rather than a refusal of who asks (API.md: 400).
             Denied::PurposeRequired => ActionError::BadRequest(d.code()),
             _ => ActionError::Forbidden(d.code()),

@@ -793,6 +793,87 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ),
     ("invalid_filter", "查询条件无效", "Invalid filter"),
     ("invalid_view", "视图无效", "Invalid view"),
+    // opening
+    ("not_open", "该数据不予开放", "This data is not open"),
+    (
+        "api_key_required",
+        "开放数据接口需要开发者密钥",
+        "The open records API needs a developer key",
+    ),
+    (
+        "agreement_required",
+        "有条件开放数据须经申请并签订开放利用协议",
+        "Conditional open data needs an agreement in force",
+    ),
+    ("invalid_open_attr", "开放类型无效", "Invalid open class"),
+    (
+        "open_class_exceeds_catalog",
+        "开放类型不能超出目录的开放属性",
+        "The open class exceeds the catalog's",
+    ),
+    (
+        "mask_field_not_opened",
+        "脱敏的信息项不在开放范围内",
+        "A masked field is not opened",
+    ),
+    ("unknown_mask", "脱敏规则无效", "Unknown mask rule"),
+    ("invalid_conditions", "开放条件无效", "Invalid conditions"),
+    ("unknown_licence", "开放许可无效", "Unknown licence"),
+    ("invalid_min_k", "k 值无效", "Invalid k"),
+    (
+        "no_data_version",
+        "资源尚无已发布的数据版本",
+        "The resource has no published data version",
+    ),
+    ("proposal_not_found", "开放提议不存在", "No such proposal"),
+    (
+        "proposal_not_pending",
+        "开放提议不在待审核状态",
+        "The proposal is not awaiting a decision",
+    ),
+    (
+        "security_review_failed",
+        "开放安全审查未通过，不能批准",
+        "The security review failed: it cannot be approved",
+    ),
+    (
+        "dataset_not_found",
+        "开放数据集不存在",
+        "No such open dataset",
+    ),
+    (
+        "dataset_not_open",
+        "数据集不在开放清单中",
+        "The dataset is not open",
+    ),
+    (
+        "version_not_open",
+        "该版本未通过开放安全审查，暂不开放",
+        "This version failed the security review and is not open",
+    ),
+    (
+        "key_not_for_dataset",
+        "该密钥仅限其协议所列数据集",
+        "This key is limited to its agreement's dataset",
+    ),
+    (
+        "filter_not_opened",
+        "只能按开放的信息项查询",
+        "Filters may use opened fields only",
+    ),
+    (
+        "filter_on_masked_field",
+        "不能按脱敏的信息项查询",
+        "Masked fields cannot filter",
+    ),
+    (
+        "no_open_version",
+        "尚无开放的数据版本",
+        "No open version yet",
+    ),
+    ("invalid_format", "文件格式无效", "Invalid format"),
+    ("invalid_reason", "理由无效", "Invalid reason"),
+    ("invalid_name", "名称无效", "Invalid name"),
 ];
 
 pub fn title(code: &str, lang: Lang) -> &'static str {
