@@ -1570,3 +1570,5 @@ async fn a_file_past_the_upload_limit_is_413_and_leaves_no_batch_and_no_file() {
 }
 
 mod sharing_api;
+#[path = "open_api/mod.rs"]
+mod open_api;

@@ -145,8 +145,8 @@ impl OpenCatalog {
 pub struct OpeningCache {
     snapshot: RwLock<Option<(Arc<OpenCatalog>, u64, Instant)>>,
     rebuilding: tokio::sync::Mutex<()>,
-    /// API calls counted, not yet written.
-    pub calls: super::records::CallCounter,
+    /// Uses counted, not yet written.
+    pub uses: super::records::UseCounter,
     /// Developer keys' rate quotas.
     pub quotas: crate::cache::Quotas,
     /// Developer keys by their token's hash (None: a token that is not a key).
@@ -553,18 +553,22 @@ pub async fn view_open_dataset(
                 .clone();
             policy::anyone(a.action)?;
             let preview = preview(app, &e).await?;
-            let mut tx = a.begin().await?;
-            store::count_use(&mut tx, &e.row.id, &super::month_of(now_ms()), Use::View).await?;
-            let totals = store::stat_totals(&mut tx).await?;
-            a.commit(tx).await?;
+            let mut tx = app.db().begin_read().await?;
+            let totals = store::stat_totals(&mut tx).await;
+            tx.rollback().await?;
+            a.record_batched(None).await?;
+            super::records::count_use(app, &e.row.id, Use::View).await;
             let mut dataset = e.dataset.clone();
-            if let Some(t) = totals.into_iter().find(|t| t.dataset_id == e.row.id) {
-                dataset.counts = UseCounts {
-                    views: t.views,
-                    downloads: t.downloads,
-                    api_calls: t.api_calls,
-                };
-            }
+            let (v, d, c) = app.caches().opening.uses.pending(&e.row.id);
+            let t = totals?
+                .into_iter()
+                .find(|t| t.dataset_id == e.row.id)
+                .map_or((0, 0, 0), |t| (t.views, t.downloads, t.api_calls));
+            dataset.counts = UseCounts {
+                views: t.0 + v,
+                downloads: t.1 + d,
+                api_calls: t.2 + c,
+            };
             Ok(DatasetView { dataset, preview })
         }
         .await,

@@ -305,15 +305,8 @@ pub async fn download_open_file(
                 }
                 Err(e) => return Err(ActionError::unexpected(e)),
             };
-            let mut tx = a.begin().await?;
-            store::count_use(
-                &mut tx,
-                &e.row.id,
-                &super::month_of(now_ms()),
-                Use::Download,
-            )
-            .await?;
-            a.commit(tx).await?;
+            a.record_batched(None).await?;
+            super::records::count_use(app, &e.row.id, Use::Download).await;
             Ok(OpenDownload {
                 file_name: file
                     .file_key

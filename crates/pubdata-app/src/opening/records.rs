@@ -218,7 +218,7 @@ pub async fn read_open_records(
         Ok(page) => {
             a.record_batched(Some(serde_json::Value::Object(detail).to_string()))
                 .await?;
-            count_api_call(app, &page.dataset_id).await;
+            count_use(app, &page.dataset_id, Use::ApiCall).await;
             Ok(page)
         }
         Err(e) => a.finish(Err(e)).await,
@@ -236,25 +236,39 @@ fn same_value(stored: Option<&str>, wanted: &str) -> bool {
     }
 }
 
-/// API calls are counted in memory and written at most every few seconds: one write per
-/// call would cost more than the call.
+/// Uses (views, downloads, API calls) are counted in memory and written at most every few
+/// seconds: one write per use would cost more than the use. The audit log holds every use
+/// anyway; these are the portal's figures.
 #[derive(Default)]
-pub struct CallCounter {
-    pending: Mutex<(HashMap<(String, String), i64>, Option<Instant>)>,
+pub struct UseCounter {
+    pending: Mutex<(HashMap<(String, String, Use), i64>, Option<Instant>)>,
 }
 
 const FLUSH_EVERY: Duration = Duration::from_secs(5);
 
-async fn count_api_call(app: &App, dataset_id: &str) {
+impl UseCounter {
+    /// Uses of a dataset counted but not yet written, as (views, downloads, API calls).
+    pub(crate) fn pending(&self, dataset_id: &str) -> (i64, i64, i64) {
+        let p = self.pending.lock().expect("counter lock");
+        let mut out = (0, 0, 0);
+        for ((d, _, u), n) in &p.0 {
+            if d == dataset_id {
+                match u {
+                    Use::View => out.0 += n,
+                    Use::Download => out.1 += n,
+                    Use::ApiCall => out.2 += n,
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Counts one use of a dataset; writes what is pending when it is old enough.
+pub(crate) async fn count_use(app: &App, dataset_id: &str, u: Use) {
     let due = {
-        let mut p = app
-            .caches()
-            .opening
-            .calls
-            .pending
-            .lock()
-            .expect("counter lock");
-        *p.0.entry((dataset_id.to_owned(), super::month_of(now_ms())))
+        let mut p = app.caches().opening.uses.pending.lock().expect("counter lock");
+        *p.0.entry((dataset_id.to_owned(), super::month_of(now_ms()), u))
             .or_default() += 1;
         let started = *p.1.get_or_insert_with(Instant::now);
         if started.elapsed() >= FLUSH_EVERY {
@@ -270,32 +284,25 @@ async fn count_api_call(app: &App, dataset_id: &str) {
     }
 }
 
-async fn flush(app: &App, counts: HashMap<(String, String), i64>) {
+async fn flush(app: &App, counts: HashMap<(String, String, Use), i64>) {
     let written = async {
         let mut tx = app.db().begin().await?;
-        for ((dataset, month), n) in &counts {
-            pubdata_store::opening::datasets::count_uses(&mut tx, dataset, month, Use::ApiCall, *n)
-                .await?;
+        for ((dataset, month, u), n) in &counts {
+            pubdata_store::opening::datasets::count_uses(&mut tx, dataset, month, *u, *n).await?;
         }
         tx.commit().await?;
         Ok::<_, ActionError>(())
     }
     .await;
     if let Err(e) = written {
-        tracing::warn!(error = %e, "could not write the API call counts");
+        tracing::warn!(error = %e, "could not write the use counts");
     }
 }
 
-/// Writes what is pending now (at shutdown, and before the statistics are read).
-pub async fn flush_calls(app: &App) {
+/// Writes what is pending now (before the statistics are read, and at shutdown).
+pub async fn flush_uses(app: &App) {
     let counts = {
-        let mut p = app
-            .caches()
-            .opening
-            .calls
-            .pending
-            .lock()
-            .expect("counter lock");
+        let mut p = app.caches().opening.uses.pending.lock().expect("counter lock");
         p.1 = None;
         std::mem::take(&mut p.0)
     };

@@ -47,7 +47,7 @@ pub async fn open_stats(app: &App, actor: &Actor) -> Result<OpenStats, ActionErr
     a.finish(
         async {
             policy::anyone(a.action)?;
-            super::records::flush_calls(app).await;
+            super::records::flush_uses(app).await;
             let cat = catalog(app).await?;
             let open: Vec<_> = cat
                 .entries

@@ -136,7 +136,7 @@ pub async fn files(tx: &mut Tx, dataset_id: &str) -> Result<Vec<OpenFileRow>> {
 }
 
 /// What a use of a dataset counts as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Use {
     View,
     Download,
