@@ -396,7 +396,9 @@ pub async fn propose_opening(
         .with_target(Target::new("resource", resource_id));
     a.finish(
         async {
-            let mut tx = a.begin().await?;
+            // The review reads the whole version: in a read transaction, never holding the
+            // write lock; the proposal is written afterwards.
+            let mut tx = a.app.db().begin_read().await?;
             let (row, doc) = load_resource(&mut tx, resource_id).await?;
             let permit = policy::propose_opening(actor, a.action, &row.provider_org_id)?;
             if status_of(&row)? != ResourceStatus::Published {
@@ -524,6 +526,8 @@ pub async fn propose_opening(
                 decision_reason: None,
                 created_at: now_ms(),
             };
+            tx.rollback().await?;
+            let mut tx = a.begin().await?;
             store::insert(&mut tx, &permit, &row).await?;
             a.set_target(Target::new("open_proposal", &row.id));
             a.commit(tx).await?;
