@@ -11,6 +11,9 @@ use pubdata_core::audit::{Action, Target};
 use pubdata_core::policy;
 use pubdata_core::role::Role;
 
+/// What waits in the opening chapter: proposals, applications, public feedback.
+pub use pubdata_store::opening::datasets::WorkCounts as OpeningWork;
+
 #[derive(Debug, Clone)]
 pub struct Home {
     pub user: User,
@@ -25,6 +28,8 @@ pub struct Home {
     pub catalog_unit: Option<CatalogWork>,
     /// Share requests, escalations and objections waiting (authority, stewards, members).
     pub sharing: Option<crate::sharing::work::SharingWork>,
+    /// Opening: proposals, applications and public feedback waiting (authority, stewards).
+    pub opening: Option<OpeningWork>,
 }
 
 /// Catalog work waiting on the home page.
@@ -181,9 +186,34 @@ pub async fn view_home(app: &App, actor: &Actor) -> Result<Home, ActionError> {
             } else {
                 None
             };
+            let opening = if authority {
+                Some(
+                    pubdata_store::opening::datasets::work_counts(
+                        &mut tx,
+                        None,
+                        &crate::today().to_string(),
+                    )
+                    .await?,
+                )
+            } else if actor.has_role(Role::Steward) {
+                match row.org_id.as_deref() {
+                    Some(org) => Some(
+                        pubdata_store::opening::datasets::work_counts(
+                            &mut tx,
+                            Some(org),
+                            &crate::today().to_string(),
+                        )
+                        .await?,
+                    ),
+                    None => None,
+                }
+            } else {
+                None
+            };
             a.commit(tx).await?;
             Ok(Home {
                 sharing,
+                opening,
                 user: User::from_row(&row, now_ms()),
                 unit_name,
                 overview,

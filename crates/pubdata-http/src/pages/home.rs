@@ -40,6 +40,8 @@ struct HomePage {
     unit_work: Option<Work>,
     /// Share requests and objections waiting (authority, stewards, members).
     sharing: Option<Sharing>,
+    /// Opening: proposals, applications and feedback waiting (authority, stewards).
+    opening: Option<pubdata_app::platform::home::OpeningWork>,
 }
 
 /// An open step of a share request as the home page lists it.
@@ -223,6 +225,7 @@ pub async fn home(State(st): State<AppState>, s: Session) -> Response {
         authority_work,
         unit_work,
         sharing,
+        opening: home.opening,
     };
     render(StatusCode::OK, &page)
 }

@@ -291,3 +291,42 @@ pub async fn agreement_in_force(
            AND starts_on <= $3 AND ends_on >= $3 ORDER BY id DESC LIMIT 1")
         .bind(user_id).bind(dataset_id).bind(today).fetch_optional(c).await?))
 }
+
+/// What waits on one party in the opening chapter, for its home page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkCounts {
+    pub proposals_pending: i64,
+    pub proposals_returned: i64,
+    pub applications_waiting: i64,
+    pub applications_overdue: i64,
+    pub feedback_waiting: i64,
+    pub feedback_overdue: i64,
+}
+
+/// Counts what waits on a unit (`Some(org)`) or on the data authority (`None`), as of `today`.
+pub async fn work_counts(tx: &mut Tx, org: Option<&str>, today: &str) -> Result<WorkCounts> {
+    let proposals: (i64, i64) = each!(tx, c => sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'proposed' THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN status = 'returned' THEN 1 ELSE 0 END), 0)
+         FROM open_proposals WHERE ($1 IS NULL OR provider_org_id = $1)")
+        .bind(org).fetch_one(c).await?);
+    let steps: (i64, i64) = each!(tx, c => sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_date < $2 THEN 1 ELSE 0 END), 0)
+         FROM open_application_steps
+         WHERE done_at IS NULL AND (($1 IS NULL AND actor_org_id IS NULL) OR actor_org_id = $1)")
+        .bind(org).bind(today).fetch_one(c).await?);
+    let feedback: (i64, i64) = each!(tx, c => sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_date < $2 THEN 1 ELSE 0 END), 0)
+         FROM feedback
+         WHERE status = 'open'
+           AND (($1 IS NULL AND provider_org_id IS NULL) OR provider_org_id = $1)")
+        .bind(org).bind(today).fetch_one(c).await?);
+    Ok(WorkCounts {
+        proposals_pending: proposals.0,
+        proposals_returned: proposals.1,
+        applications_waiting: steps.0,
+        applications_overdue: steps.1,
+        feedback_waiting: feedback.0,
+        feedback_overdue: feedback.1,
+    })
+}
