@@ -136,6 +136,7 @@ fn changes_decisions(action: Action) -> bool {
             | PublishDataVersion
             | ApproveOpening
             | CloseOpenDataset
+            | SubmitFeedback
     )
 }
 

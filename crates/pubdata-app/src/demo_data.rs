@@ -191,7 +191,7 @@ async fn load_open(app: &App, actor: &Actor, notices_id: &str) -> Result<(), Act
                    "txn_time": format!("2026-11-01 07:{:02}:00", n),
                    "line_no": line, "vehicle_no": format!("澜A{:05}", 10_000 + n),
                    "boarding_stop": stops[(n % 6) as usize], "fare": "2.00",
-                   "card_type": if n % 4 == 0 { "老年卡" } else { "普通卡" }})
+                   "card_type": if n.is_multiple_of(4) { "老年卡" } else { "普通卡" }})
             .as_object()
             .expect("an object")
             .clone()

@@ -874,6 +874,129 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ("invalid_format", "文件格式无效", "Invalid format"),
     ("invalid_reason", "理由无效", "Invalid reason"),
     ("invalid_name", "名称无效", "Invalid name"),
+    // public interaction and the showcase
+    ("invalid_kind", "类型无效", "Invalid kind"),
+    (
+        "invalid_text",
+        "内容不能为空且不超过4000字",
+        "The text must be 1 to 4000 characters",
+    ),
+    (
+        "contact_required",
+        "未登录提交须留下联系方式（不公开）",
+        "A contact is required when not signed in (never shown)",
+    ),
+    ("invalid_contact", "联系方式过长", "The contact is too long"),
+    (
+        "dataset_required",
+        "数据纠错须指明数据集",
+        "An error report names its dataset",
+    ),
+    (
+        "record_key_not_allowed",
+        "只有数据纠错可以指明记录",
+        "Only an error report names a record",
+    ),
+    (
+        "invalid_record_key",
+        "记录主键过长",
+        "The record key is too long",
+    ),
+    (
+        "invalid_answer",
+        "答复内容不能为空且不超过4000字",
+        "The answer must be 1 to 4000 characters",
+    ),
+    (
+        "feedback_not_found",
+        "互动交流事项不存在",
+        "No such feedback item",
+    ),
+    ("already_answered", "该事项已答复", "Already answered"),
+    (
+        "answer_through_objection",
+        "该纠错已转为数据异议，请在数据异议中答复",
+        "This error report is an objection on its record: answer the objection",
+    ),
+    (
+        "invalid_url",
+        "访问地址应为以 http:// 或 https:// 开头的网址",
+        "The address must be an http:// or https:// URL",
+    ),
+    (
+        "datasets_required",
+        "须选择应用使用的开放数据集",
+        "Name the open datasets the application uses",
+    ),
+    ("too_many_datasets", "数据集过多", "Too many datasets"),
+    ("showcase_not_found", "应用不存在", "No such application"),
+    (
+        "showcase_already_reviewed",
+        "该应用已审核",
+        "The application has already been reviewed",
+    ),
+    ("invalid_title", "名称有误", "The title is invalid"),
+    (
+        "invalid_description",
+        "简介有误",
+        "The description is invalid",
+    ),
+    // conditional opening
+    (
+        "not_conditional",
+        "该数据集为无条件开放，无需申请",
+        "The dataset is open without conditions; no application is needed",
+    ),
+    (
+        "open_application_pending",
+        "已有一份该数据集的申请正在办理",
+        "An application for this dataset is already under way",
+    ),
+    (
+        "open_application_not_found",
+        "开放申请不存在",
+        "Application not found",
+    ),
+    (
+        "open_application_not_at_this_step",
+        "申请不在此办理环节",
+        "The application is not at this step",
+    ),
+    (
+        "reply_already_extended",
+        "答复期限已延长过一次",
+        "The reply has already been extended once",
+    ),
+    (
+        "agreement_not_found",
+        "开放利用协议不存在",
+        "Agreement not found",
+    ),
+    (
+        "not_agreement_holder",
+        "不是该协议的持有人",
+        "Not the holder of this agreement",
+    ),
+    (
+        "agreement_not_in_force",
+        "协议不在有效期内",
+        "The agreement is not in force",
+    ),
+    (
+        "agreement_limits_fields",
+        "协议限定了信息项，请通过开放数据接口按协议信息项获取",
+        "The agreement names fewer fields: read them through the records API",
+    ),
+    (
+        "invalid_report_period",
+        "报告月份不在可报送范围内",
+        "The month cannot be reported on",
+    ),
+    (
+        "use_report_exists",
+        "该月份的使用情况已报送",
+        "This month has already been reported",
+    ),
 ];
 
 pub fn title(code: &str, lang: Lang) -> &'static str {

@@ -1108,6 +1108,55 @@ async fn a_steward_requests_police_data_and_the_authority_passes_the_check_in_a_
 }
 
 #[tokio::test]
+async fn a_new_visitor_finds_the_bus_lines_by_a_two_character_search_and_downloads_the_parquet() {
+    let s = spawn().await;
+    let (steward, admin) = (
+        s.token("bus_steward", "write").await,
+        s.token("admin", "write").await,
+    );
+    browser::open_the_bus_lines(&s.base, &steward, &admin).await;
+    let (cookie, csrf) = page_session(&s, "water_member").await;
+    browser::the_portal_over_http(&s.base, (&cookie, &csrf)).await;
+    if browser_or_skip() {
+        let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        browser::finds_the_bus_lines_and_downloads_the_parquet(&s.base, shots).await;
+    }
+}
+
+#[tokio::test]
+async fn a_visitor_reports_an_error_and_a_user_applies_for_conditional_data_in_a_real_browser() {
+    if !browser_or_skip() {
+        return;
+    }
+    let s = spawn().await;
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    browser::reports_an_error_and_applies_for_conditional_data(
+        &s.base,
+        "water_member",
+        pubdata_app::demo::DEMO_PASSWORD,
+        shots,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_review_blocks_the_card_swipes_until_the_card_number_is_masked_then_they_open() {
+    let s = spawn().await;
+    let token = s.token("bus_steward", "write").await;
+    let (steward, admin) = (
+        page_session(&s, "bus_steward").await,
+        page_session(&s, "admin").await,
+    );
+    browser::proposes_through_the_pages(
+        &s.base,
+        &token,
+        (&steward.0, &steward.1),
+        (&admin.0, &admin.1),
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_gbk_catalog_file_is_checked_row_by_row_and_only_its_good_resources_imported() {
     let s = spawn().await;
     let steward = s.token("bus_steward", "write").await;
@@ -1569,6 +1618,10 @@ async fn a_file_past_the_upload_limit_is_413_and_leaves_no_batch_and_no_file() {
     assert!(kept.is_empty(), "the partial upload is removed: {kept:?}");
 }
 
-mod sharing_api;
+#[path = "feedback_api/mod.rs"]
+mod feedback_api;
 #[path = "open_api/mod.rs"]
 mod open_api;
+#[path = "open_apply/mod.rs"]
+mod open_apply;
+mod sharing_api;

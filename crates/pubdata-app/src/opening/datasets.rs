@@ -552,7 +552,20 @@ pub async fn view_open_dataset(
                 .ok_or(ActionError::NotFound("dataset_not_found"))?
                 .clone();
             policy::anyone(a.action)?;
-            let preview = preview(app, &e).await?;
+            // Conditional data is seen under an agreement only: the page describes it, and
+            // shows rows to those who hold one.
+            let shows_rows = match e.dataset.open_attr {
+                OpenAttr::Unconditional => true,
+                _ => match actor.user_id() {
+                    Some(u) => super::keys::agreement_in_force(app, u, &e.row.id).await?,
+                    None => false,
+                },
+            };
+            let preview = if shows_rows {
+                preview(app, &e).await?
+            } else {
+                Vec::new()
+            };
             let mut tx = app.db().begin_read().await?;
             let totals = store::stat_totals(&mut tx).await;
             tx.rollback().await?;

@@ -276,10 +276,11 @@ pub async fn download_open_file(
                 .filter(|e| e.row.status == "open")
                 .ok_or(ActionError::NotFound("dataset_not_found"))?
                 .clone();
-            let agreement_in_force = match actor.user_id() {
-                Some(u) => super::keys::agreement_in_force(app, u, &e.row.id).await?,
-                None => false,
+            let agreement = match actor.user_id() {
+                Some(u) => super::keys::agreement_for(app, u, &e.row.id).await?,
+                None => None,
             };
+            let agreement_in_force = agreement.is_some();
             policy::read_open(
                 a.action,
                 &OpenCheck {
@@ -288,6 +289,15 @@ pub async fn download_open_file(
                     agreement_in_force,
                 },
             )?;
+            // The files hold every opened field: an agreement naming fewer reads them through
+            // the records API, which keeps to its fields.
+            if e.dataset.open_attr != pubdata_core::catalog::OpenAttr::Unconditional
+                && let Some(ag) = &agreement
+                && !ag.fields.is_empty()
+                && e.view.fields.iter().any(|f| !ag.fields.contains(f))
+            {
+                return Err(ActionError::Forbidden("agreement_limits_fields"));
+            }
             if !e.dataset.versions.iter().any(|v| v.number == version) {
                 return Err(ActionError::NotFound("version_not_found"));
             }

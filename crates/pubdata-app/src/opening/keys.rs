@@ -208,15 +208,32 @@ pub(crate) async fn agreement_in_force(
     Ok(agreement_for(app, user_id, dataset_id).await?.is_some())
 }
 
+/// An agreement in force: its id and the fields it covers.
+pub(crate) struct InForce {
+    pub id: String,
+    pub fields: Vec<String>,
+}
+
 /// The agreement in force that lets the user read the dataset, if any.
 pub(crate) async fn agreement_for(
     app: &App,
     user_id: &str,
     dataset_id: &str,
-) -> Result<Option<String>, ActionError> {
+) -> Result<Option<InForce>, ActionError> {
     let mut tx = app.db().begin_read().await?;
-    let found =
-        store::agreement_in_force(&mut tx, user_id, dataset_id, &crate::today().to_string()).await;
+    let found = async {
+        let today = crate::today().to_string();
+        let Some(id) = store::agreement_in_force(&mut tx, user_id, dataset_id, &today).await?
+        else {
+            return Ok(None);
+        };
+        let fields = match store::agreement_fields(&mut tx, &id).await? {
+            Some(f) => serde_json::from_str(&f).map_err(ActionError::unexpected)?,
+            None => Vec::new(),
+        };
+        Ok(Some(InForce { id, fields }))
+    }
+    .await;
     tx.rollback().await?;
-    Ok(found?)
+    found
 }

@@ -4,11 +4,14 @@
 //! data behind developer keys and their quotas (`records.rs`, `keys.rs`), and the use counts
 //! (`stats.rs`).
 
+pub mod applications;
 pub mod datasets;
+pub mod feedback;
 pub mod files;
 pub mod keys;
 pub mod proposals;
 pub mod records;
+pub mod showcase;
 pub mod stats;
 
 use crate::ActionError;

@@ -66,13 +66,18 @@ pub async fn read_open_records(
         }
         .filter(|k| Some(k.user_id.as_str()) == actor.user_id());
         let mut agreement_in_force = false;
+        let mut agreed_fields: Option<Vec<String>> = None;
         if let Some(k) = &key_row {
             detail.insert("key".into(), k.token_id.clone().into());
             if let Some(ag) = &k.agreement_id {
-                // An agreement's key reads its agreement's dataset, while the agreement holds.
+                // An agreement's key reads its agreement's dataset, while the agreement holds,
+                // and the fields it names.
                 let live = super::keys::agreement_for(app, &k.user_id, &e.row.id).await?;
-                if live.as_deref() != Some(ag.as_str()) {
-                    return Err(ActionError::Forbidden("key_not_for_dataset"));
+                match live {
+                    Some(l) if &l.id == ag => {
+                        agreed_fields = Some(l.fields).filter(|f| !f.is_empty());
+                    }
+                    _ => return Err(ActionError::Forbidden("key_not_for_dataset")),
                 }
                 detail.insert("agreement".into(), ag.clone().into());
                 agreement_in_force = true;
@@ -101,7 +106,16 @@ pub async fn read_open_records(
                 retry_after,
             });
         }
-        let cols = e.view.columns(&e.doc);
+        let cols: Vec<_> = e
+            .view
+            .columns(&e.doc)
+            .into_iter()
+            .filter(|(_, code, _)| {
+                agreed_fields
+                    .as_ref()
+                    .is_none_or(|f| f.iter().any(|c| c == code))
+            })
+            .collect();
         let mut filters = Vec::new();
         for (code, value) in &q.filters {
             match cols.iter().find(|(_, c, _)| c == code) {
@@ -241,8 +255,11 @@ fn same_value(stored: Option<&str>, wanted: &str) -> bool {
 /// anyway; these are the portal's figures.
 #[derive(Default)]
 pub struct UseCounter {
-    pending: Mutex<(HashMap<(String, String, Use), i64>, Option<Instant>)>,
+    /// Counts by (dataset, month, use), and since when the oldest is pending.
+    pending: Mutex<(Counts, Option<Instant>)>,
 }
+
+type Counts = HashMap<(String, String, Use), i64>;
 
 const FLUSH_EVERY: Duration = Duration::from_secs(5);
 
@@ -267,7 +284,13 @@ impl UseCounter {
 /// Counts one use of a dataset; writes what is pending when it is old enough.
 pub(crate) async fn count_use(app: &App, dataset_id: &str, u: Use) {
     let due = {
-        let mut p = app.caches().opening.uses.pending.lock().expect("counter lock");
+        let mut p = app
+            .caches()
+            .opening
+            .uses
+            .pending
+            .lock()
+            .expect("counter lock");
         *p.0.entry((dataset_id.to_owned(), super::month_of(now_ms()), u))
             .or_default() += 1;
         let started = *p.1.get_or_insert_with(Instant::now);
@@ -284,7 +307,7 @@ pub(crate) async fn count_use(app: &App, dataset_id: &str, u: Use) {
     }
 }
 
-async fn flush(app: &App, counts: HashMap<(String, String, Use), i64>) {
+async fn flush(app: &App, counts: Counts) {
     let written = async {
         let mut tx = app.db().begin().await?;
         for ((dataset, month, u), n) in &counts {
@@ -302,7 +325,13 @@ async fn flush(app: &App, counts: HashMap<(String, String, Use), i64>) {
 /// Writes what is pending now (before the statistics are read, and at shutdown).
 pub async fn flush_uses(app: &App) {
     let counts = {
-        let mut p = app.caches().opening.uses.pending.lock().expect("counter lock");
+        let mut p = app
+            .caches()
+            .opening
+            .uses
+            .pending
+            .lock()
+            .expect("counter lock");
         p.1 = None;
         std::mem::take(&mut p.0)
     };

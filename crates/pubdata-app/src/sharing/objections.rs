@@ -173,33 +173,16 @@ pub async fn file_objection(
             pubdata_store::aggregation::records::get(&mut tx, table, key)
                 .await?
                 .ok_or(ActionError::NotFound("record_not_found"))?;
-            let today = crate::today();
-            let (due, rule) = crate::calendar::due_by_rule(&mut tx, OBJECTION_RULE, today).await?;
-            let now = now_ms();
-            let row = ObjectionRow {
-                id: new_id(),
-                resource_id: resource_id.to_owned(),
-                provider_org_id: subject.provider_org_id.clone(),
-                record_key: key.to_owned(),
-                reason: reason.to_owned(),
-                evidence: evidence.to_owned(),
-                filed_by: actor.username().unwrap_or("operator").to_owned(),
-                filed_by_user_id: actor.user_id().map(str::to_owned),
-                filer_org_id: actor.org_id().map(str::to_owned),
-                status: ObjectionStatus::Open.as_str().to_owned(),
-                filed_on: today.to_string(),
-                due_date: due.to_string(),
-                rule_key: rule.key,
-                rule_days: rule.days,
-                rule_source: rule.legal_source,
-                complex_reason: None,
-                outcome: None,
-                explanation: None,
-                batch_id: None,
-                answered_by: None,
-                answered_at: None,
-                created_at: now,
-            };
+            let row = new_objection_row(
+                &mut tx,
+                actor,
+                resource_id,
+                &subject.provider_org_id,
+                key,
+                reason,
+                evidence,
+            )
+            .await?;
             store::insert(&mut tx, &permit, &row).await?;
             a.set_target(Target::new("objection", &row.id));
             a.commit(tx).await?;
@@ -208,6 +191,51 @@ pub async fn file_objection(
         .await,
     )
     .await
+}
+
+/// A new objection to a record, open and due under `OBJECTION_RULE` counted from today: what
+/// `file_objection` inserts, and what an error report from the open portal becomes
+/// (`opening::feedback`, whose filer may be anonymous).
+pub(crate) async fn new_objection_row(
+    tx: &mut pubdata_store::Tx,
+    filer: &Actor,
+    resource_id: &str,
+    provider_org_id: &str,
+    key: &str,
+    reason: &str,
+    evidence: &str,
+) -> Result<ObjectionRow, ActionError> {
+    let today = crate::today();
+    let (due, rule) = crate::calendar::due_by_rule(tx, OBJECTION_RULE, today).await?;
+    let filed_by = filer.username().unwrap_or(if filer.is_local_authority() {
+        "operator"
+    } else {
+        "anonymous"
+    });
+    Ok(ObjectionRow {
+        id: new_id(),
+        resource_id: resource_id.to_owned(),
+        provider_org_id: provider_org_id.to_owned(),
+        record_key: key.to_owned(),
+        reason: reason.to_owned(),
+        evidence: evidence.to_owned(),
+        filed_by: filed_by.to_owned(),
+        filed_by_user_id: filer.user_id().map(str::to_owned),
+        filer_org_id: filer.org_id().map(str::to_owned),
+        status: ObjectionStatus::Open.as_str().to_owned(),
+        filed_on: today.to_string(),
+        due_date: due.to_string(),
+        rule_key: rule.key,
+        rule_days: rule.days,
+        rule_source: rule.legal_source,
+        complex_reason: None,
+        outcome: None,
+        explanation: None,
+        batch_id: None,
+        answered_by: None,
+        answered_at: None,
+        created_at: now_ms(),
+    })
 }
 
 async fn load_as_provider(

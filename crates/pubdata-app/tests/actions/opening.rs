@@ -90,7 +90,6 @@ pub(crate) struct OpenCity {
     pub bus: Actor,
     pub admin: Actor,
     pub lines: String,
-    pub swipes: String,
     /// Dataset names: `2-02-006-0001`, `3-09-001-0001`.
     pub lines_name: String,
     pub swipes_name: String,
@@ -190,7 +189,6 @@ pub(crate) async fn open_city(app: &App) -> OpenCity {
         bus,
         admin,
         lines,
-        swipes,
         lines_name: "2-02-006-0001".into(),
         swipes_name: "3-09-001-0001".into(),
         public,

@@ -855,6 +855,12 @@ table! {
     nav_sharing_grants: "共享授权", "Grants";
     nav_sharing_emergencies: "突发事件临时调整", "Emergencies";
     nav_sharing_objections: "数据异议", "Objections";
+    nav_opening_group: "开放", "Opening";
+    nav_open_proposals: "开放提议", "Opening proposals";
+    nav_open_applications: "开放申请", "Applications for open data";
+    nav_open_feedback: "互动交流", "Public feedback";
+    nav_open_showcase: "应用展示", "Showcase";
+    nav_open_portal: "开放门户", "Open data portal";
     sh_title: "数据共享", "Data sharing";
     sh_lead: "本单位提出和收到的共享申请。每个环节按工作日历计算办理时限，时限规则及其依据列在环节旁；逾期的环节升级至数据主管部门。", "The share requests your unit filed and received. Each step is due on the working-day calendar under a deadline rule shown with its legal source; overdue steps are escalated to the data authority.";
     sh_how_to_request: "申请使用其他单位的数据：在目录中找到资源，点击「申请共享」。", "To request another unit's data, find the resource in the catalog and choose 「申请共享」 (Request).";

@@ -373,6 +373,45 @@ impl Chrome {
                 },
             );
         }
+        // Opening: the proposals of the unit (all, for the authority) where a steward or the
+        // authority works on them; the applications and public feedback every unit answers;
+        // the showcase the authority reviews; and the public portal for everyone.
+        let mut items = Vec::new();
+        if is_admin(a) || a.has_role(Role::Steward) {
+            items.push(item(
+                "/opening/proposals",
+                t.nav_open_proposals,
+                "open_proposals",
+            ));
+        }
+        if is_staff(a) {
+            items.push(item(
+                "/opening/applications",
+                t.nav_open_applications,
+                "open_applications",
+            ));
+            items.push(item(
+                "/opening/feedback",
+                t.nav_open_feedback,
+                "open_feedback",
+            ));
+        }
+        if is_admin(a) {
+            items.push(item(
+                "/opening/showcase",
+                t.nav_open_showcase,
+                "open_showcase",
+            ));
+        }
+        items.push(item("/open", t.nav_open_portal, "open_portal"));
+        let at = if is_staff(a) { 4 } else { 1 };
+        nav.insert(
+            at,
+            NavGroup {
+                title: t.nav_opening_group,
+                items,
+            },
+        );
         // The same roles the audit view's action admits (`policy::view_audit_log`).
         if is_admin(a) || a.has_role(Role::Auditor) {
             nav.push(NavGroup {

@@ -8,7 +8,7 @@
 //! 「工作台」, the user's own card names the user, and a screenshot of it is a real picture.
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -1059,4 +1059,859 @@ pub async fn requests_share_through_the_pages(
         request_share_and_pass_the_check(c, base, password, conformity_due, shots).await
     })
     .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// The open data portal (/open) and the staff's opening proposals
+// ---------------------------------------------------------------------------------------
+
+/// The bus company's lines (公交线路信息) in the demo catalog, and their dataset's name.
+pub const BUS_LINES_CODE: &str = "2/02/006/0001";
+pub const BUS_LINES_NAME: &str = "2-02-006-0001";
+pub const BUS_LINES_TITLE: &str = "公交线路信息";
+/// The bus company's card swipes (公交IC卡刷卡记录): a card number of grade 3.
+const SWIPES_CODE: &str = "3/09/001/0001";
+
+/// A plain HTTP client of the server (no redirects followed): the API, and pages as a
+/// browser without scripts would fetch them.
+struct Web {
+    base: String,
+    client: reqwest::Client,
+}
+
+struct Got {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Got {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+impl Web {
+    fn new(base: &str) -> Web {
+        Web {
+            base: base.trim_end_matches('/').to_owned(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("an HTTP client"),
+        }
+    }
+
+    /// GETs `path` (a path, or an absolute URL) with extra headers.
+    async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Got {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let mut r = self.client.get(&url);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let r = r.send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        Got {
+            status: r.status().as_u16(),
+            headers: r.headers().clone(),
+            body: r.bytes().await.expect("a body").to_vec(),
+        }
+    }
+
+    async fn page(&self, path: &str, cookie: &str) -> Got {
+        self.get(path, &[("cookie", cookie)]).await
+    }
+
+    /// A JSON call with a bearer token.
+    async fn api(&self, post: bool, path: &str, token: &str, body: Value) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let r = if post {
+            self.client.post(&url).json(&body)
+        } else {
+            self.client.get(&url)
+        };
+        let r = if token.is_empty() {
+            r
+        } else {
+            r.bearer_auth(token)
+        };
+        let r = r.send().await.unwrap_or_else(|e| panic!("{url}: {e}"));
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// POSTs a form as a signed-in page would.
+    async fn form(&self, path: &str, cookie: &str, pairs: &[(&str, &str)]) -> Got {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .form(pairs)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        Got {
+            status: r.status().as_u16(),
+            headers: r.headers().clone(),
+            body: r.bytes().await.expect("a body").to_vec(),
+        }
+    }
+
+    /// A published resource's id by its code, as `token`'s holder finds it.
+    async fn resource_id(&self, token: &str, code: &str) -> String {
+        let (_, found) = self
+            .api(
+                false,
+                &format!("/api/v1/resources?q={code}"),
+                token,
+                Value::Null,
+            )
+            .await;
+        found["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|r| r["code"] == code))
+            .and_then(|r| r["id"].as_str())
+            .unwrap_or_else(|| panic!("{code} in {found}"))
+            .to_owned()
+    }
+
+    /// Pushes rows into a resource and publishes them as a new version.
+    async fn publish_rows(&self, token: &str, resource_id: &str, rows: Value) {
+        let (status, b) = self
+            .api(
+                true,
+                &format!("/api/v1/resources/{resource_id}/batches"),
+                token,
+                json!({ "rows": rows }),
+            )
+            .await;
+        assert_eq!(status, 201, "push: {b}");
+        assert_eq!(b["rejected_rows"].as_i64().unwrap_or(0), 0, "push: {b}");
+        let (status, v) = self
+            .api(
+                true,
+                &format!("/api/v1/resources/{resource_id}/versions"),
+                token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 201, "publish: {v}");
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Opens the bus lines as their steward and the authority would over the API — rows pushed,
+/// version 1 published, the proposal reviewed at once and approved — unless the demo city
+/// opened them already. `steward` and `admin` are write tokens of `bus_steward` and `admin`.
+pub async fn open_the_bus_lines(base_url: &str, steward: &str, admin: &str) {
+    let web = Web::new(base_url);
+    if web
+        .get(&format!("/api/v1/open/datasets/{BUS_LINES_NAME}"), &[])
+        .await
+        .status
+        == 200
+    {
+        return;
+    }
+    let id = web.resource_id(steward, BUS_LINES_CODE).await;
+    web.publish_rows(
+        steward,
+        &id,
+        json!([
+            {"line_no": "1", "line_name": "1路", "first_stop": "火车站", "last_stop": "高铁南站", "first_bus": "06:00", "last_bus": "22:30", "fare": "2.00", "length_km": "18.6", "operator": "第一分公司"},
+            {"line_no": "2", "line_name": "2路", "first_stop": "老城区", "last_stop": "开发区", "first_bus": "06:10", "last_bus": "22:00", "fare": "2.00", "length_km": "15.2", "operator": "第一分公司"},
+            {"line_no": "K3", "line_name": "快3路", "first_stop": "滨江公园", "last_stop": "机场", "first_bus": "06:30", "last_bus": "21:00", "fare": "5.00", "length_km": "32.4", "operator": "快速公交分公司"}
+        ]),
+    )
+    .await;
+    let (status, p) = web
+        .api(
+            true,
+            &format!("/api/v1/resources/{id}/open-proposals"),
+            steward,
+            json!({"open_attr": "unconditional"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{p}");
+    assert_eq!(p["review"]["passed"], true, "{p}");
+    let (status, a) = web
+        .api(
+            true,
+            &format!(
+                "/api/v1/open-proposals/{}/approve",
+                p["id"].as_str().unwrap()
+            ),
+            admin,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 200, "{a}");
+}
+
+/// The portal as a plain HTTP client sees it, once the bus lines are open: the two-character
+/// search with its facets, the dataset page (field dictionary, preview, files with their
+/// SHA-256, the API example), the Parquet download with its headers, errors as pages, the
+/// open list and its CSV, the units, the statistics with their SVG charts, and the developer
+/// centre where `(cookie, csrf)`'s user takes a key that then reads the records API.
+pub async fn the_portal_over_http(base_url: &str, (cookie, csrf): (&str, &str)) {
+    let web = Web::new(base_url);
+    let name = BUS_LINES_NAME;
+    let (_, d) = web
+        .api(
+            false,
+            &format!("/api/v1/open/datasets/{name}"),
+            "",
+            Value::Null,
+        )
+        .await;
+    let parquet = d["versions"][0]["files"]
+        .as_array()
+        .and_then(|fs| fs.iter().find(|f| f["format"] == "parquet"))
+        .unwrap_or_else(|| panic!("no parquet file in {d}"))
+        .clone();
+    let first_line = d["preview"][0][1]
+        .as_str()
+        .expect("a previewed line name")
+        .to_owned();
+
+    // Home: the search box and the figures.
+    let home = web.get("/open", &[]).await;
+    let html = home.text();
+    assert_eq!(home.status, 200);
+    for part in [
+        r#"action="/open/datasets""#,
+        r#"id="q" name="q""#,
+        r#"id="fig-datasets""#,
+        "<title>首页 · 澜江市公共数据开放平台</title>",
+    ] {
+        assert!(html.contains(part), "the home page lacks {part}");
+    }
+
+    // A two-character search finds the lines; its facets toggle filters; other words do not.
+    let found = web.get("/open/datasets?q=%E5%85%AC%E4%BA%A4", &[]).await;
+    let html = found.text();
+    assert_eq!(found.status, 200);
+    assert!(
+        html.contains(&format!(
+            r#"href="/open/datasets/{name}">{BUS_LINES_TITLE}</a>"#
+        )),
+        "公交 does not find the lines"
+    );
+    assert!(
+        html.replace("&#38;", "&")
+            .contains("href=\"/open/datasets?q=%E5%85%AC%E4%BA%A4&format=parquet\""),
+        "no parquet facet link keeping the query: {}",
+        html.split("id=\"facets\"").nth(1).unwrap_or_default()
+    );
+    let facet = web
+        .get("/open/datasets?q=%E5%85%AC%E4%BA%A4&format=parquet", &[])
+        .await
+        .text();
+    assert!(facet.contains(r#"class="chip""#) && facet.contains(BUS_LINES_TITLE));
+    let none = web
+        .get("/open/datasets?q=%E6%B2%A1%E6%9C%89%E8%BF%99%E7%A7%8D", &[])
+        .await
+        .text();
+    assert!(
+        !none.contains(&format!("/open/datasets/{name}\"")) && none.contains("没有找到"),
+        "an unrelated word finds the lines"
+    );
+    let bad = web.get("/open/datasets?sort=sideways", &[]).await;
+    assert_eq!(bad.status, 400, "a bad sort is a 400 page");
+    assert!(bad.text().contains("invalid_sort"));
+
+    // The dataset page.
+    let page = web.get(&format!("/open/datasets/{name}"), &[]).await;
+    let html = page.text();
+    assert_eq!(page.status, 200);
+    for part in [
+        format!("<h1 id=\"title\">{BUS_LINES_TITLE}"),
+        "线路编号".to_owned(),
+        "line_name".to_owned(),
+        format!("<td>{first_line}</td>"),
+        format!("href=\"{}\"", parquet["url"].as_str().unwrap()),
+        parquet["sha256"].as_str().unwrap().to_owned(),
+        format!("/api/v1/open/datasets/{name}/records?"),
+        "X-API-Key".to_owned(),
+        "CC-BY-4.0".to_owned(),
+        format!("href=\"/open/datasets/{name}/feedback\""),
+        "无条件开放".to_owned(),
+    ] {
+        assert!(html.contains(&part), "the dataset page lacks {part}");
+    }
+    assert!(
+        !html.contains("/apply\""),
+        "unconditional data asks for an application"
+    );
+    let en = web
+        .get(
+            &format!("/open/datasets/{name}"),
+            &[("accept-language", "en-US,en")],
+        )
+        .await
+        .text();
+    assert!(
+        en.contains(r#"<html lang="en">"#)
+            && en.contains("Fields")
+            && en.contains("Open unconditionally")
+    );
+
+    // The Parquet download: an attachment with its length and SHA-256.
+    let file = web.get(parquet["url"].as_str().unwrap(), &[]).await;
+    assert_eq!(file.status, 200);
+    assert!(file.body.starts_with(b"PAR1") && file.body.ends_with(b"PAR1"));
+    assert_eq!(file.header("x-pubdata-sha256"), sha256_hex(&file.body));
+    assert_eq!(
+        file.header("x-pubdata-sha256"),
+        parquet["sha256"].as_str().unwrap()
+    );
+    assert_eq!(file.header("content-length"), file.body.len().to_string());
+    assert!(
+        file.header("content-disposition")
+            .starts_with("attachment; filename=")
+            && file.header("content-disposition").contains(".parquet"),
+        "{}",
+        file.header("content-disposition")
+    );
+
+    // Errors are pages with their status.
+    for (path, status, code) in [
+        (
+            format!("/open/datasets/{name}/versions/99/parquet"),
+            404,
+            "version_not_found",
+        ),
+        (
+            format!("/open/datasets/{name}/versions/x/parquet"),
+            404,
+            "version_not_found",
+        ),
+        (
+            format!("/open/datasets/{name}/versions/1/xlsx"),
+            422,
+            "invalid_format",
+        ),
+        (
+            "/open/datasets/no-such-dataset".to_owned(),
+            404,
+            "dataset_not_found",
+        ),
+        ("/open/orgs/no-such-unit".to_owned(), 404, "org_not_found"),
+    ] {
+        let got = web.get(&path, &[]).await;
+        assert_eq!(got.status, status, "{path}");
+        assert!(
+            got.header("content-type").starts_with("text/html"),
+            "{path}"
+        );
+        assert!(got.text().contains(code), "{path} does not say {code}");
+    }
+
+    // The open list, as a page and as CSV.
+    let list = web.get("/open/list", &[]).await.text();
+    assert!(list.contains(BUS_LINES_CODE) && list.contains(BUS_LINES_TITLE));
+    let csv = web.get("/open/list.csv", &[]).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.header("content-disposition").starts_with("attachment"));
+    let text = csv.text();
+    assert!(
+        text.starts_with('\u{feff}') && text.contains("资源代码"),
+        "{text}"
+    );
+    assert!(
+        text.contains(BUS_LINES_CODE) && text.contains(BUS_LINES_TITLE),
+        "{text}"
+    );
+
+    // The units, and the bus company's page.
+    let org = d["provider_org_id"].as_str().unwrap();
+    let orgs = web.get("/open/orgs", &[]).await.text();
+    assert!(orgs.contains(&format!("href=\"/open/orgs/{org}\"")));
+    let unit = web.get(&format!("/open/orgs/{org}"), &[]).await.text();
+    assert!(unit.contains(BUS_LINES_TITLE) && unit.contains(d["provider_name"].as_str().unwrap()));
+
+    // The statistics: the figures, and charts drawn as SVG on the server; the download above
+    // is counted in this month's bar.
+    let stats = web.get("/open/stats", &[]).await.text();
+    assert!(stats.matches("<svg").count() >= 4, "{stats}");
+    for id in [
+        "chart-views",
+        "chart-downloads",
+        "chart-api-calls",
+        "chart-themes",
+    ] {
+        assert!(stats.contains(&format!("id=\"{id}\"")), "no {id}");
+    }
+    let month = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m")
+        .to_string();
+    let downloads = stats
+        .split("id=\"chart-downloads\"")
+        .nth(1)
+        .and_then(|s| s.split(&format!("<title>{month}：")).nth(1))
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        downloads.parse::<i64>().is_ok_and(|n| n >= 1),
+        "this month's downloads bar reads {downloads:?}"
+    );
+
+    // The developer centre: a visitor is sent to sign in; a signed-in user takes a key,
+    // shown once, that reads the records API.
+    let anon = web.get("/open/developer", &[]).await.text();
+    assert!(anon.contains("/signin?next=%2Fopen%2Fdeveloper") && anon.contains("Retry-After"));
+    assert!(!anon.contains("id=\"take-key\""));
+    let forged = web
+        .form(
+            "/open/developer/keys",
+            cookie,
+            &[("csrf", "forged-token-value-xx"), ("name", "x")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let taken = web
+        .form(
+            "/open/developer/keys",
+            cookie,
+            &[("csrf", csrf), ("name", "到站查询")],
+        )
+        .await;
+    assert_eq!(taken.status, 201, "{}", taken.text());
+    let html = taken.text();
+    let key = html
+        .split("id=\"key-value\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("the key shown once")
+        .to_owned();
+    assert!(key.starts_with("pdk_"), "{key}");
+    assert!(html.contains("到站查询"), "the new key is not listed");
+    let again = web.page("/open/developer", cookie).await.text();
+    assert!(
+        again.contains("到站查询") && !again.contains(&key),
+        "the key is shown twice"
+    );
+    let records = web
+        .get(
+            &format!("/api/v1/open/datasets/{name}/records?line_no=1"),
+            &[("x-api-key", &key)],
+        )
+        .await;
+    assert_eq!(records.status, 200, "{}", records.text());
+    let v: Value = serde_json::from_slice(&records.body).unwrap();
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(1), "{v}");
+}
+
+/// The staff's proposal pages over HTTP. The bus steward (`steward_session`, `token`) finds
+/// the card swipes in the picker, supplies data, and proposes them with every field kept and
+/// the boarding stop as a quasi-identifier: the review fails at the card number and at the
+/// stop's groups (k = 1, 100 % below k), and the authority (`admin_session`) is offered no
+/// approval, is refused one, and must give reasons to return it. Proposed again with the card
+/// number masked, it passes, is approved, and the portal shows it as conditional: conditions,
+/// 申请使用, no downloads, and a download refused as a page that links to the application.
+pub async fn proposes_through_the_pages(
+    base_url: &str,
+    token: &str,
+    steward_session: (&str, &str),
+    admin_session: (&str, &str),
+) {
+    let web = Web::new(base_url);
+    let (cookie, csrf) = steward_session;
+    let list = web.page("/opening/proposals", cookie).await;
+    assert_eq!(list.status, 200);
+    let html = list.text();
+    assert!(
+        html.contains(&format!("data-code=\"{SWIPES_CODE}\"")),
+        "the swipes are not offered"
+    );
+    let id = web.resource_id(token, SWIPES_CODE).await;
+    assert!(html.contains(&format!("/opening/proposals/new?resource_id={id}")));
+    let rows: Vec<Value> = (1..=10)
+        .map(|n| {
+            json!({"txn_id": format!("T{n:04}"), "card_no": format!("62170000{n:08}"),
+                   "txn_time": "2026-03-02 08:00:00", "line_no": if n <= 5 { "1" } else { "2" },
+                   "vehicle_no": "B-1001", "boarding_stop": format!("站点{n}"), "fare": "2.00",
+                   "card_type": "普通卡"})
+        })
+        .collect();
+    web.publish_rows(token, &id, Value::Array(rows)).await;
+
+    let form = web
+        .page(&format!("/opening/proposals/new?resource_id={id}"), cookie)
+        .await;
+    assert_eq!(form.status, 200);
+    let html = form.text();
+    assert!(html.contains("name=\"mask_card_no\"") && html.contains("name=\"quasi\""));
+    assert!(html.contains("id=\"class-unconditional\"") && html.contains(" disabled"));
+
+    let fields = [
+        "txn_id",
+        "card_no",
+        "txn_time",
+        "line_no",
+        "vehicle_no",
+        "boarding_stop",
+        "fare",
+        "card_type",
+    ];
+    let propose = async |masks: &[(&str, &str)], quasi: &[&str]| {
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("csrf", csrf),
+            ("resource_id", id.as_str()),
+            ("open_attr", "conditional"),
+            ("conditions", "向签署协议的科研机构开放"),
+            ("licence", "CC-BY-4.0"),
+            ("min_k", ""),
+        ];
+        pairs.extend(fields.iter().map(|f| ("fields", *f)));
+        pairs.extend(masks.iter().copied());
+        pairs.extend(quasi.iter().map(|q| ("quasi", *q)));
+        let got = web.form("/opening/proposals", cookie, &pairs).await;
+        assert_eq!(got.status, 303, "{}", got.text());
+        got.header("location")
+    };
+
+    // Nothing masked: ticking no field is refused at the form, everything kept fails review.
+    let none = web
+        .form(
+            "/opening/proposals",
+            cookie,
+            &[
+                ("csrf", csrf),
+                ("resource_id", id.as_str()),
+                ("open_attr", "conditional"),
+            ],
+        )
+        .await;
+    assert_eq!(none.status, 422);
+    assert!(none.text().contains("id=\"fields-error\""));
+    let to = propose(&[], &["boarding_stop"]).await;
+    assert!(to.ends_with("?notice=proposed"), "{to}");
+    let failed = web.page(&to, cookie).await.text();
+    assert!(failed.contains("开放安全审查未通过"), "{failed}");
+    let card_row = failed
+        .split("id=\"field-card_no\"")
+        .nth(1)
+        .and_then(|s| s.split("</tr>").next())
+        .unwrap_or_default();
+    assert!(
+        card_row.contains("class=\"bad\"") && card_row.contains("卡号"),
+        "{card_row}"
+    );
+    // Each boarding stop the steward added is a group of one: k is below the required 5.
+    let number = |id: &str| {
+        failed
+            .split(&format!("id=\"{id}\">"))
+            .nth(1)
+            .and_then(|s| s.split(['<', '%']).next())
+            .and_then(|n| n.trim().parse::<f64>().ok())
+    };
+    assert!(number("k").is_some_and(|k| k < 5.0), "k: {:?}", number("k"));
+    assert!(
+        number("share-below").is_some_and(|x| x > 0.0),
+        "share below k: {:?}",
+        number("share-below")
+    );
+    let pid = to
+        .trim_start_matches("/opening/proposals/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // The authority: no approval offered, one refused, a return needs its reasons.
+    let (acookie, acsrf) = admin_session;
+    let seen = web
+        .page(&format!("/opening/proposals/{pid}"), acookie)
+        .await
+        .text();
+    assert!(seen.contains("id=\"blocked\"") && !seen.contains("id=\"approve-form\""));
+    let refused = web
+        .form(
+            &format!("/opening/proposals/{pid}/approve"),
+            acookie,
+            &[("csrf", acsrf)],
+        )
+        .await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.text().contains("开放安全审查未通过，不能批准"));
+    let empty = web
+        .form(
+            &format!("/opening/proposals/{pid}/return"),
+            acookie,
+            &[("csrf", acsrf), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    let returned = web
+        .form(
+            &format!("/opening/proposals/{pid}/return"),
+            acookie,
+            &[
+                ("csrf", acsrf),
+                ("reason", "卡号须脱敏；上车站点不作准标识符"),
+            ],
+        )
+        .await;
+    assert_eq!(returned.status, 303);
+    let page = web
+        .page(&format!("/opening/proposals/{pid}"), cookie)
+        .await
+        .text();
+    assert!(page.contains("卡号须脱敏") && page.contains("已退回"));
+
+    // Masked, it passes and is approved; the portal shows conditions instead of files.
+    let to = propose(&[("mask_card_no", "bank_card"), ("mask_fare", "")], &[]).await;
+    let pid = to
+        .trim_start_matches("/opening/proposals/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let passed = web.page(&to, cookie).await.text();
+    assert!(passed.contains("开放安全审查通过"), "{passed}");
+    assert!(
+        !passed.contains("id=\"approve-form\""),
+        "a steward is offered the approval"
+    );
+    let approved = web
+        .form(
+            &format!("/opening/proposals/{pid}/approve"),
+            acookie,
+            &[("csrf", acsrf), ("reason", "")],
+        )
+        .await;
+    assert_eq!(approved.status, 303, "{}", approved.text());
+    let dataset = SWIPES_CODE.replace('/', "-");
+    let page = web
+        .page(&format!("/opening/proposals/{pid}"), acookie)
+        .await
+        .text();
+    assert!(page.contains(&format!("href=\"/open/datasets/{dataset}\"")));
+    let public = web
+        .get(&format!("/open/datasets/{dataset}"), &[])
+        .await
+        .text();
+    assert!(
+        public.contains("有条件开放")
+            && public.contains(&format!("/open/datasets/{dataset}/apply"))
+    );
+    assert!(
+        !public.contains("data-format=\"parquet\""),
+        "conditional data offers files"
+    );
+    assert!(
+        !public.contains("6217000000000001") && !public.contains("319900000000"),
+        "the preview shows card numbers unmasked"
+    );
+    let refused = web
+        .get(&format!("/open/datasets/{dataset}/versions/1/csv"), &[])
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused
+            .text()
+            .contains(&format!("href=\"/open/datasets/{dataset}/apply\""))
+    );
+}
+
+/// The done-when of the portal, in a real browser: a new visitor opens `/open`, types 公交
+/// into the search box and submits, clicks 公交线路信息, sees its field dictionary and the
+/// preview rows, and downloads its Parquet (fetched by its link's address: a real Parquet
+/// file whose SHA-256 is the one the page shows). Screenshots of the home page, the results,
+/// the dataset page (wide and phone-sized), the statistics and the developer centre go to
+/// `shots` (`pubdata-portal-*.png`). Panics with what differed.
+pub async fn finds_the_bus_lines_and_downloads_the_parquet(base_url: &str, shots: &Path) {
+    let base = base_url.trim_end_matches('/').to_owned();
+    in_browser("browser test of the open data portal", async |c| {
+        find_and_download(c, &base, shots).await
+    })
+    .await;
+}
+
+async fn find_and_download(c: &Client, base: &str, shots: &Path) -> Outcome {
+    c.goto(&format!("{base}/open"))
+        .await
+        .map_err(cmd("open /open"))?;
+    wait_for_title(c, "澜江市公共数据开放平台").await?;
+    full_screenshot(c, &shots.join("pubdata-portal-home.png")).await?;
+    type_into(c, "#q", "公交").await?;
+    click(c, "#search-button").await?;
+    wait_for_url(c, "q=%E5%85%AC%E4%BA%A4").await?;
+    let found = text_of(c, "#found").await?;
+    check(found.contains("共找到"), || {
+        format!("the results say {found:?}")
+    })?;
+    full_screenshot(c, &shots.join("pubdata-portal-search.png")).await?;
+    c.find(Locator::LinkText(BUS_LINES_TITLE))
+        .await
+        .map_err(cmd("the 公交线路信息 result"))?
+        .click()
+        .await
+        .map_err(cmd("click the result"))?;
+    wait_for_title(c, BUS_LINES_TITLE).await?;
+    let url = c.current_url().await.map_err(cmd("url"))?;
+    check(
+        url.path() == format!("/open/datasets/{BUS_LINES_NAME}"),
+        || format!("the result led to {url}"),
+    )?;
+    let fields = text_of(c, "#fields").await?;
+    check(
+        fields.contains("线路编号") && fields.contains("线路名称") && fields.contains("票价"),
+        || format!("the field dictionary reads {fields:?}"),
+    )?;
+    let rows = c
+        .find_all(Locator::Css("#preview tbody tr"))
+        .await
+        .map_err(cmd("preview rows"))?;
+    check(!rows.is_empty(), || "the preview shows no rows".to_owned())?;
+    let first = rows[0].text().await.map_err(cmd("first preview row"))?;
+    check(first.contains('路'), || {
+        format!("the first preview row reads {first:?}")
+    })?;
+
+    let link = c
+        .find(Locator::Css("#latest-files a[data-format='parquet']"))
+        .await
+        .map_err(cmd("the Parquet download button"))?;
+    let href = link
+        .attr("href")
+        .await
+        .map_err(cmd("the Parquet link's href"))?
+        .ok_or("the Parquet link has no href")?;
+    let version = link
+        .attr("data-version")
+        .await
+        .map_err(cmd("the Parquet link's version"))?
+        .unwrap_or_default();
+    let shown = text_of(c, &format!("[data-sha256-of='{version}-parquet']")).await?;
+    full_screenshot(c, &shots.join("pubdata-portal-dataset.png")).await?;
+    let file = Web::new(base).get(&href, &[]).await;
+    check(file.status == 200, || {
+        format!("{href} answered {}", file.status)
+    })?;
+    check(file.body.starts_with(b"PAR1"), || {
+        format!("{href} is not a Parquet file")
+    })?;
+    check(sha256_hex(&file.body) == shown.trim(), || {
+        format!("the page shows SHA-256 {shown:?}, the file hashes otherwise")
+    })?;
+
+    c.set_window_size(390, 844)
+        .await
+        .map_err(cmd("phone size"))?;
+    let png = c.screenshot().await.map_err(cmd("phone screenshot"))?;
+    std::fs::write(shots.join("pubdata-portal-dataset-phone.png"), &png)
+        .map_err(|e| format!("write the phone screenshot: {e}"))?;
+    c.set_window_size(1280, 900)
+        .await
+        .map_err(cmd("window size"))?;
+    for (path, title, shot) in [
+        ("/open/stats", "统计分析", "pubdata-portal-stats.png"),
+        (
+            "/open/developer",
+            "开发者中心",
+            "pubdata-portal-developer.png",
+        ),
+        ("/open/list", "开放清单", "pubdata-portal-list.png"),
+    ] {
+        c.goto(&format!("{base}{path}"))
+            .await
+            .map_err(cmd("open a portal page"))?;
+        wait_for_title(c, title).await?;
+        full_screenshot(c, &shots.join(shot)).await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The portal's forms: an error report from a visitor, an application for conditional data
+// ---------------------------------------------------------------------------------------
+
+/// A visitor, not signed in, reports an error on record N1 of the bus lines from the dataset's
+/// feedback form and lands on the item's public page, awaiting an answer. Then a signed-in
+/// user applies for the card swipes (conditional): the commitment's text is on the form, the
+/// application is filed and listed under 我的申请 at its first step. Screenshots of both go
+/// to `shots`.
+pub async fn reports_an_error_and_applies_for_conditional_data(
+    base_url: &str,
+    username: &str,
+    password: &str,
+    shots: &Path,
+) {
+    let base = base_url.trim_end_matches('/').to_owned();
+    in_browser("browser test of the portal's forms", async |c| {
+        report_and_apply(c, &base, username, password, shots).await
+    })
+    .await;
+}
+
+async fn report_and_apply(
+    c: &Client,
+    base: &str,
+    username: &str,
+    password: &str,
+    shots: &Path,
+) -> Outcome {
+    c.goto(&format!("{base}/open/datasets/2-02-006-0001/feedback"))
+        .await
+        .map_err(cmd("open the error-report form"))?;
+    wait_for_title(c, "数据纠错").await?;
+    type_into(c, "#fb-key", "N1").await?;
+    type_into(c, "#fb-text", "夜班1路的末班时间应为05:00，不是05:30。").await?;
+    type_into(c, "#fb-contact", "zhang@example.com").await?;
+    click(c, "#fb-submit").await?;
+    wait_for_url(c, "/open/feedback/").await?;
+    wait_for_text(c, "#status", "待答复").await?;
+    let page = c.source().await.map_err(cmd("page source"))?;
+    check(!page.contains("zhang@example.com"), || {
+        "the public item shows the reporter's contact".into()
+    })?;
+    full_screenshot(c, &shots.join("pubdata-portal-error-report.png")).await?;
+
+    sign_in(c, base, username, password).await?;
+    c.goto(&format!("{base}/open/datasets/3-09-001-0001/apply"))
+        .await
+        .map_err(cmd("open the application form"))?;
+    wait_for_title(c, "申请使用").await?;
+    let form = c.source().await.map_err(cmd("page source"))?;
+    check(
+        form.contains("不以任何方式尝试识别特定自然人"),
+        || "the form does not show the security commitment's text".into(),
+    )?;
+    type_into(c, "#applicant-name", "张开发").await?;
+    type_into(c, "#applicant-contact", "13800000000").await?;
+    type_into(c, "#purpose", "研究早高峰公交客流分布").await?;
+    type_into(c, "#scenario", "交通规划课题，仅统计分析").await?;
+    click(c, "#commitment-accepted").await?;
+    click(c, "#apply-submit").await?;
+    wait_for_url(c, "/open/me/applications").await?;
+    wait_for_text(c, "#notice", "").await?;
+    let mine = c.source().await.map_err(cmd("page source"))?;
+    check(
+        mine.contains("公交IC卡刷卡记录") && mine.contains("待材料审核"),
+        || "我的申请 does not list the application at the materials check".into(),
+    )?;
+    full_screenshot(c, &shots.join("pubdata-portal-application.png")).await
 }

@@ -135,6 +135,8 @@ CREATE TABLE open_application_steps (
     done_by           TEXT,
     decision          TEXT,
     reason            TEXT,
+    -- A refusal's legal basis (the applicant is told what it rests on).
+    legal_basis       TEXT,
     PRIMARY KEY (application_id, seq)
 );
 

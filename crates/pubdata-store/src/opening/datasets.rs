@@ -330,3 +330,11 @@ pub async fn work_counts(tx: &mut Tx, org: Option<&str>, today: &str) -> Result<
         feedback_overdue: feedback.1,
     })
 }
+
+/// The fields (JSON array of codes) an agreement covers.
+pub async fn agreement_fields(tx: &mut Tx, agreement_id: &str) -> Result<Option<String>> {
+    Ok(
+        each!(tx, c => sqlx::query_scalar("SELECT fields FROM agreements WHERE id = $1")
+        .bind(agreement_id).fetch_optional(c).await?),
+    )
+}
