@@ -22,6 +22,8 @@
 use super::keys::{self, CreatedKey};
 use crate::action::Audited;
 use crate::error::{FieldError, Problems};
+use crate::sharing::parse_codes;
+use crate::sharing::requests::two_way;
 use crate::{ActionError, App, new_id, now_ms, rfc3339};
 use chrono::{Datelike, Months, NaiveDate};
 use pubdata_core::Actor;
@@ -276,10 +278,6 @@ fn invalid(field: &str, code: &'static str, zh: String, en: String) -> ActionErr
     ActionError::invalid(code, FieldError::new(field, code, zh, en))
 }
 
-fn parse_codes(text: &str) -> Result<Vec<String>, ActionError> {
-    serde_json::from_str(text).map_err(ActionError::unexpected)
-}
-
 /// Dataset and unit names, from the open catalog kept in memory (closed datasets too).
 struct Names {
     datasets: HashMap<String, (String, String)>,
@@ -509,20 +507,6 @@ async fn close_step(
         return Err(ActionError::Conflict("open_application_not_at_this_step"));
     }
     Ok(())
-}
-
-/// `yes` → true, `no` → false; anything else is `invalid_decision`.
-fn two_way(text: &str, yes: &str, no: &str) -> Result<bool, ActionError> {
-    match text.trim() {
-        t if t == yes => Ok(true),
-        t if t == no => Ok(false),
-        _ => Err(invalid(
-            "decision",
-            "invalid_decision",
-            format!("结论应为 {yes} 或 {no}"),
-            format!("decision must be {yes} or {no}"),
-        )),
-    }
 }
 
 fn by(actor: &Actor) -> &str {

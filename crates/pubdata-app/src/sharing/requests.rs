@@ -498,7 +498,7 @@ async fn grant_for(
 }
 
 /// `yes` → true, `no` → false; anything else is `invalid_decision`.
-fn two_way(text: &str, yes: &str, no: &str) -> Result<bool, ActionError> {
+pub(crate) fn two_way(text: &str, yes: &str, no: &str) -> Result<bool, ActionError> {
     match text.trim() {
         t if t == yes => Ok(true),
         t if t == no => Ok(false),
