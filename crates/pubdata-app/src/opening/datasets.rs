@@ -567,16 +567,13 @@ pub async fn view_open_dataset(
                 Vec::new()
             };
             let mut tx = app.db().begin_read().await?;
-            let totals = store::stat_totals(&mut tx).await;
+            let totals = store::stat_total(&mut tx, &e.row.id).await;
             tx.rollback().await?;
             a.record_batched(None).await?;
             super::records::count_use(app, &e.row.id, Use::View).await;
             let mut dataset = e.dataset.clone();
             let (v, d, c) = app.caches().opening.uses.pending(&e.row.id);
-            let t = totals?
-                .into_iter()
-                .find(|t| t.dataset_id == e.row.id)
-                .map_or((0, 0, 0), |t| (t.views, t.downloads, t.api_calls));
+            let t = totals?;
             dataset.counts = UseCounts {
                 views: t.0 + v,
                 downloads: t.1 + d,

@@ -301,6 +301,53 @@ async fn a_personal_data_resource_is_blocked_by_the_review_and_opens_once_masked
             d.fields.iter().all(|f| f.code != "holder_id"),
             "the removed field is not listed"
         );
+        let page = datasets::view_open_dataset(app, &anonymous(), "3-09-001-0001")
+            .await
+            .unwrap();
+        assert!(
+            page.preview.is_empty(),
+            "conditional data shows no rows without an agreement"
+        );
+
+        // A later version brings mobile numbers into an opened field: reviewed again under
+        // the approved terms, it fails and stays closed.
+        batches::push_batch(
+            app,
+            &bus,
+            &swipes,
+            rows(json!([{"txn_id": "T0001", "holder_id": rider_id(1),
+                         "card_no": "6217000000000001", "line_no": "1",
+                         "boarding_stop": "13812345678", "fare": "2.00"},
+                        {"txn_id": "T0002", "holder_id": rider_id(2),
+                         "card_no": "6217000000000002", "line_no": "1",
+                         "boarding_stop": "13812345679", "fare": "2.00"}])),
+        )
+        .await
+        .unwrap();
+        let cells = |n: u32| {
+            json!({"txn_id": format!("T{n:04}"), "holder_id": rider_id(n),
+                   "card_no": format!("62170000{n:08}"), "line_no": "1",
+                   "boarding_stop": format!("1381234{n:04}"), "fare": "2.00"})
+        };
+        batches::push_batch(
+            app,
+            &bus,
+            &swipes,
+            rows(Value::Array((3..=10).map(cells).collect())),
+        )
+        .await
+        .unwrap();
+        versions::publish_version(app, &bus, &swipes).await.unwrap();
+        let cat = datasets::search_open_data(app, &anonymous(), OpenQuery::default())
+            .await
+            .unwrap();
+        let d = &cat.items[0];
+        assert_eq!(d.versions[0].number, 2);
+        assert!(
+            d.versions[0].files.is_empty(),
+            "the failing version has no files"
+        );
+        assert_eq!(d.versions[1].files.len(), 3, "version 1 stays open");
     }
 }
 

@@ -338,3 +338,12 @@ pub async fn agreement_fields(tx: &mut Tx, agreement_id: &str) -> Result<Option<
         .bind(agreement_id).fetch_optional(c).await?),
     )
 }
+
+/// One dataset's counts summed over all months.
+pub async fn stat_total(tx: &mut Tx, dataset_id: &str) -> Result<(i64, i64, i64)> {
+    Ok(each!(tx, c => sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(views), 0) AS BIGINT), CAST(COALESCE(SUM(downloads), 0) AS BIGINT),
+             CAST(COALESCE(SUM(api_calls), 0) AS BIGINT)
+         FROM open_stats WHERE dataset_id = $1")
+        .bind(dataset_id).fetch_one(c).await?))
+}
