@@ -234,9 +234,10 @@ pub struct Agreement {
     pub created_at: String,
 }
 
-/// An application with its steps, and its agreement once approved.
+/// An application for conditional data (开放申请, DESIGN.md `OpenRequest`) with its steps, and its
+/// agreement once approved.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct OpenApplication {
+pub struct OpenRequest {
     pub id: String,
     pub dataset: String,
     pub dataset_title: String,
@@ -263,7 +264,7 @@ pub struct OpenApplication {
     pub updated_at: String,
 }
 
-impl OpenApplication {
+impl OpenRequest {
     /// The step it waits at, if any.
     pub fn open_step(&self) -> Option<&Step> {
         self.steps.iter().rev().find(|s| s.done_at.is_none())
@@ -364,7 +365,7 @@ struct Loaded {
     keys: Vec<AgreementKeyRow>,
 }
 
-fn application_of(l: Loaded, names: &Names) -> Result<OpenApplication, ActionError> {
+fn application_of(l: Loaded, names: &Names) -> Result<OpenRequest, ActionError> {
     let today = today().to_string();
     let r = l.row;
     let status = ApplicationStatus::parse(&r.status)
@@ -377,7 +378,7 @@ fn application_of(l: Loaded, names: &Names) -> Result<OpenApplication, ActionErr
         .map(|s| Step::from_row(s, &today))
         .collect::<Result<Vec<_>, _>>()?;
     let (dataset, dataset_title) = names.dataset(&r.dataset_id);
-    Ok(OpenApplication {
+    Ok(OpenRequest {
         fields: parse_codes(&r.fields)?,
         overdue: steps.iter().any(|s| s.overdue),
         steps,
@@ -435,7 +436,7 @@ async fn load(tx: &mut Tx, id: &str) -> Result<Loaded, ActionError> {
 }
 
 /// Reads the application back as the action left it, commits, and answers it.
-async fn committed(a: &Audited<'_>, mut tx: Tx, id: &str) -> Result<OpenApplication, ActionError> {
+async fn committed(a: &Audited<'_>, mut tx: Tx, id: &str) -> Result<OpenRequest, ActionError> {
     let loaded = load(&mut tx, id).await?;
     a.commit(tx).await?;
     application_of(loaded, &Names::load(a.app).await?)
@@ -695,7 +696,7 @@ pub async fn file_open_application(
     app: &App,
     actor: &Actor,
     input: ApplicationInput,
-) -> Result<OpenApplication, ActionError> {
+) -> Result<OpenRequest, ActionError> {
     let name = input.dataset.trim().to_owned();
     let a = Audited::new(app, actor, Action::FileOpenApplication)
         .with_target(Target::new("open_dataset", &name));
@@ -843,7 +844,7 @@ pub async fn check_open_materials(
     actor: &Actor,
     id: &str,
     input: MaterialsInput,
-) -> Result<OpenApplication, ActionError> {
+) -> Result<OpenRequest, ActionError> {
     let a = Audited::new(app, actor, Action::CheckOpenMaterials)
         .with_target(Target::new("open_application", id));
     a.finish(
@@ -928,7 +929,7 @@ pub async fn review_open_application(
     actor: &Actor,
     id: &str,
     input: ReviewInput,
-) -> Result<OpenApplication, ActionError> {
+) -> Result<OpenRequest, ActionError> {
     let a = Audited::new(app, actor, Action::ReviewOpenApplication)
         .with_target(Target::new("open_application", id));
     a.finish(
@@ -1048,7 +1049,7 @@ pub async fn extend_open_reply(
     actor: &Actor,
     id: &str,
     input: ExtendInput,
-) -> Result<OpenApplication, ActionError> {
+) -> Result<OpenRequest, ActionError> {
     let a = Audited::new(app, actor, Action::ExtendOpenReply)
         .with_target(Target::new("open_application", id));
     a.finish(
@@ -1105,7 +1106,7 @@ pub async fn get_open_application(
     app: &App,
     actor: &Actor,
     id: &str,
-) -> Result<OpenApplication, ActionError> {
+) -> Result<OpenRequest, ActionError> {
     let a = Audited::new(app, actor, Action::GetOpenApplication)
         .with_target(Target::new("open_application", id));
     a.finish(
@@ -1238,7 +1239,7 @@ pub async fn list_open_applications(
     app: &App,
     actor: &Actor,
     q: ApplicationQuery,
-) -> Result<Page<OpenApplication>, ActionError> {
+) -> Result<Page<OpenRequest>, ActionError> {
     let a = Audited::new(app, actor, Action::ListOpenApplications);
     a.finish(
         async {

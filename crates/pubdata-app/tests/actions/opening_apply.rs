@@ -11,7 +11,7 @@ use super::*;
 use chrono::{Datelike, Months};
 use pubdata_app::opening::applications::{
     self as oa, AgreementQuery, ApplicantInput, ApplicationInput, ApplicationQuery, ExtendInput,
-    MaterialsInput, OpenApplication, ReportQuery, ReviewInput, UseReportInput,
+    MaterialsInput, OpenRequest, ReportQuery, ReviewInput, UseReportInput,
 };
 use pubdata_app::opening::datasets::{self, CloseInput};
 use pubdata_app::opening::keys::{self, NewKey};
@@ -81,7 +81,7 @@ async fn li(app: &App) -> Actor {
 }
 
 /// Files the school's application and has the authority pass its materials.
-async fn at_review(app: &App, city: &OpenCity) -> OpenApplication {
+async fn at_review(app: &App, city: &OpenCity) -> OpenRequest {
     let filed = oa::file_open_application(app, &city.public, school(city))
         .await
         .expect("filed");

@@ -30,7 +30,7 @@ use axum::routing::{get, post};
 use pubdata_app::ActionError;
 use pubdata_app::opening::applications::{
     self as oa, Agreement, ApplicantInput, ApplicantKind, ApplicationInput, ApplicationQuery,
-    ExtendInput, MaterialsInput, OpenApplication, OverdueReport, ReportQuery, ReviewInput, Step,
+    ExtendInput, MaterialsInput, OpenRequest, OverdueReport, ReportQuery, ReviewInput, Step,
     UseReport, UseReportInput,
 };
 use pubdata_app::opening::datasets;
@@ -538,12 +538,7 @@ impl MinePage {
     }
 }
 
-fn mine_item(
-    a: &OpenApplication,
-    reports: &[UseReport],
-    overdue: &[OverdueReport],
-    l: L,
-) -> MineItem {
+fn mine_item(a: &OpenRequest, reports: &[UseReport], overdue: &[OverdueReport], l: L) -> MineItem {
     let kind = a.applicant.kind;
     MineItem {
         id: a.id.clone(),
@@ -920,7 +915,7 @@ async fn after_step(
     s: &Session,
     id: &str,
     (form, typed): (&str, FormData),
-    result: Result<OpenApplication, ActionError>,
+    result: Result<OpenRequest, ActionError>,
     notice: &str,
 ) -> Response {
     match result {
