@@ -153,6 +153,8 @@ actions! {
     SubmitShowcase => "submit_showcase", "提交应用成果";
     ReviewShowcase => "review_showcase", "审核应用成果";
     ListShowcase => "list_showcase", "查看应用成果";
+    QueryCkanApi => "query_ckan_api", "CKAN兼容接口查询开放目录";
+    ExportOpenCatalog => "export_open_catalog", "导出开放目录（DCAT-AP）";
 }
 
 /// Allowed, or refused with a stable reason code (the same `code` the caller sees).

@@ -200,3 +200,41 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
         axum::Json(self.0).into_response()
     }
 }
+
+/// The site's absolute base URL, without a trailing slash: the configured public URL, else
+/// the request's `Host` with `X-Forwarded-Proto` (default `http`).
+pub struct SiteUrl(pub String);
+
+impl FromRequestParts<AppState> for SiteUrl {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(u) = &state.config.public_url {
+            return Ok(SiteUrl(u.trim_end_matches('/').to_owned()));
+        }
+        let text = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        // Only a host-like value is trusted into links the answer gives out.
+        let host = text(header::HOST.as_str())
+            .or(parts.uri.authority().map(|a| a.as_str()))
+            .filter(|h| {
+                h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+            })
+            .unwrap_or("localhost");
+        let proto = match text("x-forwarded-proto") {
+            Some("https") => "https",
+            _ => "http",
+        };
+        Ok(SiteUrl(format!("{proto}://{host}")))
+    }
+}

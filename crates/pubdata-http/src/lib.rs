@@ -7,6 +7,8 @@ mod aggregation_api;
 pub mod api;
 pub mod audit_api;
 mod catalog_api;
+mod ckan_api;
+mod dcat_api;
 pub mod extract;
 mod feedback_api;
 mod open_api;
@@ -32,6 +34,10 @@ pub struct HttpConfig {
     pub body_limit: usize,
     /// Mark the session cookie `Secure` (behind TLS). Off for plain-HTTP local use.
     pub secure_cookies: bool,
+    /// The site's address as the public reaches it (`https://data.lanjiang.gov.cn`), for the
+    /// absolute URLs of the CKAN API and the DCAT catalog. None: taken from each request's
+    /// `Host` (and `X-Forwarded-Proto`), right when pubdata is reached directly.
+    pub public_url: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -39,6 +45,7 @@ impl Default for HttpConfig {
         HttpConfig {
             body_limit: 1024 * 1024,
             secure_cookies: false,
+            public_url: None,
         }
     }
 }
@@ -63,6 +70,8 @@ pub fn router(app: App, config: HttpConfig) -> Router {
         .merge(open_api::routes())
         .merge(open_apply_api::routes())
         .merge(feedback_api::routes())
+        .merge(ckan_api::routes())
+        .merge(dcat_api::routes())
         .merge(pages::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))

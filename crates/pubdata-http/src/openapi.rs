@@ -882,6 +882,41 @@ pub const ENDPOINTS: &[(&str, &str, &str, &str, u16)] = &[
         "the holder (own), the provider's staff, the authority and auditors",
         200,
     ),
+    (
+        "get",
+        "/api/3/action/{name}",
+        "CKAN-compatible Action API (CKAN 2.10's shapes) over the open data; also POST (JSON or form) and /api/action/{name}. Actions: package_search (q, fq in Solr syntax: field:value, -field:value, OR, ranges [a TO b] with * and NOW; rows ≤1000, start, sort e.g. `id asc`, `metadata_modified desc`; facet.field as a JSON list; answers count, results, facets, search_facets), package_show (id or name), package_list, organization_list/show (organizations are units with open data, named by their credit code in lower case), group_list/show (groups are themes, named in pinyin), tag_list, license_list, resource_show (one resource per published version and format, id a stable UUIDv5), status_show, site_read, help_show, datastore_search (a resource's records as opened: resource_id, filters, q, fields, sort, limit ≤32000, offset, include_total, records_format objects|lists; answers fields, records with _id, total, _links; needs a developer key in `Authorization: <key>`, `X-CKAN-API-Key` or Bearer). Envelope {help, success, result}; errors {help, success: false, error: {__type, message}}: Not Found Error 404, Authorization Error 403, Validation Error 409 (the field → messages map, no message), Search Query Error 400, unknown action 400; unknown parameters are ignored. Times are UTC ISO 8601 without a zone, as CKAN writes them",
+        "anyone (datastore_search: a developer key; conditional data: the agreement's key)",
+        200,
+    ),
+    (
+        "get",
+        "/catalog.ttl",
+        "The open catalog as DCAT-AP 3 in Turtle (passes the DCAT-AP 3.0.1 SHACL shapes): catalog, datasets, a distribution per published file (accessURL, downloadURL, format, byteSize, spdx:checksum SHA-256), publisher (foaf:Agent), contact point, keywords, themes, licence, issued/modified, accrualPeriodicity; conditional data dct:accessRights RESTRICTED. ?page=N (from 1) and ?page_size=M (1–1000, default 100); more than one page adds a hydra:PartialCollectionView (totalItems, itemsPerPage, first, last, previous, next). Errors invalid_page (400)",
+        "anyone",
+        200,
+    ),
+    (
+        "get",
+        "/catalog.jsonld",
+        "The same catalog page as compact JSON-LD (application/ld+json)",
+        "anyone",
+        200,
+    ),
+    (
+        "get",
+        "/dataset/{name}.ttl",
+        "One open dataset as DCAT-AP 3 with its distributions; also /dataset/{name}.jsonld. Error dataset_not_found (404)",
+        "anyone",
+        200,
+    ),
+    (
+        "get",
+        "/api/3",
+        "The CKAN API version: {version: 3} (also /api)",
+        "anyone",
+        200,
+    ),
 ];
 
 pub fn document() -> Value {

@@ -842,6 +842,38 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "No such open dataset",
     ),
     (
+        "invalid_search_query",
+        "检索语句有误（q、fq 或 sort）",
+        "The search query (q, fq or sort) is invalid",
+    ),
+    (
+        "invalid_ckan_parameter",
+        "CKAN 接口参数有误",
+        "A CKAN API parameter is invalid",
+    ),
+    (
+        "invalid_datastore_query",
+        "数据存储查询参数有误",
+        "A DataStore query parameter is invalid",
+    ),
+    (
+        "unknown_ckan_action",
+        "不支持该 CKAN 接口动作",
+        "No such CKAN API action",
+    ),
+    (
+        "organization_not_found",
+        "机构不存在",
+        "No such organization",
+    ),
+    (
+        "invalid_page",
+        "页码或每页条数有误（须为正整数，每页至多 1000 条）",
+        "The page or page size is invalid (a positive integer, at most 1000 per page)",
+    ),
+    ("group_not_found", "主题分组不存在", "No such group"),
+    ("action_not_found", "接口动作不存在", "No such action"),
+    (
         "dataset_not_open",
         "数据集不在开放清单中",
         "The dataset is not open",

@@ -1618,6 +1618,10 @@ async fn a_file_past_the_upload_limit_is_413_and_leaves_no_batch_and_no_file() {
     assert!(kept.is_empty(), "the partial upload is removed: {kept:?}");
 }
 
+#[path = "ckan_api/mod.rs"]
+mod ckan_api;
+#[path = "dcat/mod.rs"]
+mod dcat;
 #[path = "feedback_api/mod.rs"]
 mod feedback_api;
 #[path = "open_api/mod.rs"]

@@ -11,7 +11,7 @@ use crate::bench::Scratch;
 use anyhow::{Context, Result, anyhow, bail};
 use pubdata_app::catalog::resources::row_for;
 use pubdata_app::catalog::search::{SearchInput, search_resources};
-use pubdata_app::platform::orgs::{OrgInput, create_org};
+use pubdata_app::platform::orgs::{Org, OrgInput, create_org};
 use pubdata_app::{App, Config};
 use pubdata_core::actor::{Channel, TokenScope, UserRef};
 use pubdata_core::audit::Action;
@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 /// (name, kind, sector, credit-code category, accountable head)
 #[rustfmt::skip]
-const UNITS: &[(&str, &str, &str, &str, &str)] = &[
+pub(crate) const UNITS: &[(&str, &str, &str, &str, &str)] = &[
     ("澜江市大数据局", "government", "other", "11", "周明远"),
     ("澜江市公安局", "government", "other", "11", "郑国强"),
     ("澜江市市场监督管理局", "government", "other", "11", "王晓华"),
@@ -197,24 +197,24 @@ const GENERAL_TAGS: &[&str] = &[
 ];
 
 /// splitmix64: the same catalog every run.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]
     }
     /// An index drawn with the given weights.
-    fn weighted(&mut self, weights: &[u32]) -> usize {
+    pub(crate) fn weighted(&mut self, weights: &[u32]) -> usize {
         let total: u32 = weights.iter().sum();
         let mut r = self.below(total as usize) as u32;
         for (i, w) in weights.iter().enumerate() {
@@ -263,7 +263,11 @@ fn field(name: &str, code: String, is_key: bool) -> Field {
 }
 
 /// The `i`-th synthetic catalog entry and its status.
-fn synthetic(i: usize, rng: &mut Rng, units: &[String]) -> (ResourceDoc, ResourceStatus) {
+pub(crate) fn synthetic(
+    i: usize,
+    rng: &mut Rng,
+    units: &[String],
+) -> (ResourceDoc, ResourceStatus) {
     let topic_index = rng.below(TOPICS.len());
     let topic = &TOPICS[topic_index];
     let unit = *rng.pick(topic.units);
@@ -497,13 +501,13 @@ pub async fn run(resources: u64, rounds: u64, postgres: Option<&str>, keep: bool
     result
 }
 
-async fn measure(app: &App, resources: u64, rounds: u64, on_postgres: bool) -> Result<()> {
-    let operator = Actor::operator(pubdata_app::new_request_id());
+/// The units of [`UNITS`], created through `create_org` (audited), in that order.
+pub(crate) async fn create_units(app: &App, operator: &Actor) -> Result<Vec<Org>> {
     let mut units = Vec::new();
     for (n, (name, kind, sector, category, head)) in UNITS.iter().enumerate() {
         let org = create_org(
             app,
-            &operator,
+            operator,
             OrgInput {
                 name: (*name).to_owned(),
                 kind: (*kind).to_owned(),
@@ -515,8 +519,18 @@ async fn measure(app: &App, resources: u64, rounds: u64, on_postgres: bool) -> R
         )
         .await
         .map_err(|e| anyhow!("creating unit {name}: {e:?}"))?;
-        units.push(org.id);
+        units.push(org);
     }
+    Ok(units)
+}
+
+async fn measure(app: &App, resources: u64, rounds: u64, on_postgres: bool) -> Result<()> {
+    let operator = Actor::operator(pubdata_app::new_request_id());
+    let units: Vec<String> = create_units(app, &operator)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
 
     // The catalog: documents checked against the rules, rows as `create_resource` fills them.
     let t = Instant::now();

@@ -25,13 +25,10 @@ use pubdata_core::identifiers::citizen_id_check_char;
 use pubdata_store::Db;
 use pubdata_store::aggregation::records::{self, RecordTable};
 use serde_json::{Map, Value, json};
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use std::time::Instant;
 
-use crate::bench::Scratch;
+use crate::bench::{Figures, HttpTarget, Scratch, Tally, connect, drive, request, spawn_server};
 
 const PURPOSE: &str = "就业资格核验";
 const GRANTED: [&str; 4] = ["citizen_id", "name", "gender", "domicile_address"];
@@ -214,189 +211,8 @@ async fn bare(
     Ok(axum::Json(json!({ "key": key, "values": values })))
 }
 
-async fn spawn_server(router: Router) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    Ok((addr, task))
-}
-
-/// What the clients send: `GET {prefix}{key}` with these header lines.
-struct Target {
-    addr: SocketAddr,
-    prefix: String,
-    headers: String,
-}
-
-fn invalid(what: &str) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned())
-}
-
-/// One response into `buf`: its status and where its body starts (the rest of `buf`).
-async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<(u16, usize)> {
-    buf.clear();
-    let head_end = loop {
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-        if s.read_buf(buf).await? == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-    };
-    let head = std::str::from_utf8(&buf[..head_end]).map_err(|_| invalid("head"))?;
-    let status = head.get(9..12).and_then(|s| s.parse().ok());
-    let length = head.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case("content-length")
-            .then(|| v.trim().parse::<usize>().ok())?
-    });
-    let (Some(status), Some(length)) = (status, length) else {
-        return Err(invalid("no status or content-length"));
-    };
-    while buf.len() < head_end + length {
-        if s.read_buf(buf).await? == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-    }
-    Ok((status, head_end))
-}
-
-async fn request(
-    s: &mut TcpStream,
-    t: &Target,
-    key: &str,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<(u16, usize)> {
-    let req = format!(
-        "GET {}{key} HTTP/1.1\r\nHost: bench\r\n{}\r\n",
-        t.prefix, t.headers
-    );
-    s.write_all(req.as_bytes()).await?;
-    read_response(s, buf).await
-}
-
-async fn connect(addr: SocketAddr) -> std::io::Result<TcpStream> {
-    let s = TcpStream::connect(addr).await?;
-    s.set_nodelay(true)?;
-    Ok(s)
-}
-
-#[derive(Default)]
-struct Tally {
-    /// Answered with 200 / otherwise, in the measured window.
-    ok: u64,
-    errors: u64,
-    /// Microseconds, every request of the measured window.
-    latencies: Vec<u32>,
-    /// Answered (any status) over the whole run, warm-up included.
-    answered: u64,
-    /// Failures to connect, send or read a response: these requests may or may not have run.
-    io_errors: u64,
-}
-
-async fn client(
-    t: Arc<Target>,
-    keys: Arc<Vec<String>>,
-    seed: u64,
-    from: Instant,
-    end: Instant,
-) -> Tally {
-    let mut tally = Tally::default();
-    let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut buf = Vec::with_capacity(4096);
-    let mut conn = None;
-    loop {
-        let start = Instant::now();
-        if start >= end {
-            return tally;
-        }
-        // xorshift64: cheap and good enough to pick keys.
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let key = &keys[(rng % keys.len() as u64) as usize];
-        let s = match conn.as_mut() {
-            Some(s) => s,
-            None => match connect(t.addr).await {
-                Ok(s) => conn.insert(s),
-                Err(_) => {
-                    tally.io_errors += 1;
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
-        };
-        match request(s, &t, key, &mut buf).await {
-            Ok((status, _)) => {
-                tally.answered += 1;
-                if start >= from {
-                    tally.latencies.push(start.elapsed().as_micros() as u32);
-                    if status == 200 {
-                        tally.ok += 1;
-                    } else {
-                        tally.errors += 1;
-                    }
-                }
-            }
-            Err(_) => {
-                tally.io_errors += 1;
-                if start >= from {
-                    tally.errors += 1;
-                }
-                conn = None;
-            }
-        }
-    }
-}
-
-/// Runs `clients` connections for `warmup` + `seconds`, counting the last `seconds`.
-async fn drive(
-    t: Target,
-    keys: &Arc<Vec<String>>,
-    clients: usize,
-    warmup: u64,
-    seconds: u64,
-) -> Tally {
-    let t = Arc::new(t);
-    let from = Instant::now() + Duration::from_secs(warmup);
-    let end = from + Duration::from_secs(seconds);
-    let tasks: Vec<_> = (0..clients)
-        .map(|i| tokio::spawn(client(t.clone(), keys.clone(), i as u64 + 1, from, end)))
-        .collect();
-    let mut all = Tally::default();
-    for task in tasks {
-        let c = task.await.unwrap_or_default();
-        all.ok += c.ok;
-        all.errors += c.errors;
-        all.answered += c.answered;
-        all.io_errors += c.io_errors;
-        all.latencies.extend(c.latencies);
-    }
-    all.latencies.sort_unstable();
-    all
-}
-
-struct Figures {
-    rate: f64,
-    p50: f64,
-    p99: f64,
-}
-
 fn figures(name: &str, t: &Tally, seconds: u64) -> Figures {
-    let ms = |q: f64| {
-        let v = &t.latencies;
-        if v.is_empty() {
-            return f64::NAN;
-        }
-        v[((v.len() - 1) as f64 * q).round() as usize] as f64 / 1000.0
-    };
-    let f = Figures {
-        rate: t.ok as f64 / seconds as f64,
-        p50: ms(0.50),
-        p99: ms(0.99),
-    };
+    let f = t.figures(seconds);
     println!(
         "  {name:<38} {:>9} {:>9.0} {:>8.2} {:>8.2} {:>7}",
         t.ok, f.rate, f.p50, f.p99, t.errors
@@ -451,10 +267,12 @@ async fn measure(app: &App, n: u64, clients: usize, seconds: u64, warmup: u64) -
     ))
     .await?;
     let purpose: String = PURPOSE.bytes().map(|b| format!("%{b:02X}")).collect();
-    let full = || Target {
+    let full = || HttpTarget {
         addr: full_addr,
         prefix: format!("/api/v1/share/{rid}/records/"),
         headers: format!("Authorization: Bearer {token}\r\nX-Purpose: {purpose}\r\n"),
+        check: crate::bench::status_200(),
+        by_key: false,
     };
 
     // One read first: the answer as the HR system sees it (and a check the path works).
@@ -483,10 +301,12 @@ async fn measure(app: &App, n: u64, clients: usize, seconds: u64, warmup: u64) -
             table: Arc::new(table),
         });
     let (bare_addr, bare_server) = spawn_server(bare_router).await?;
-    let bare_target = Target {
+    let bare_target = HttpTarget {
         addr: bare_addr,
         prefix: "/bare/".into(),
         headers: String::new(),
+        check: crate::bench::status_200(),
+        by_key: false,
     };
     let bare_tally = drive(bare_target, &keys, clients, warmup, seconds).await;
     bare_server.abort();

@@ -17,6 +17,7 @@ use pubdata_http::HttpConfig;
 use std::path::PathBuf;
 
 mod bench;
+mod bench_ckan;
 mod bench_ingest;
 mod bench_search;
 mod bench_share;
@@ -137,6 +138,10 @@ struct SecurityArgs {
         default_value_t = false
     )]
     secure_cookies: bool,
+    /// The site's public address (e.g. https://data.lanjiang.gov.cn) for the absolute links
+    /// of the CKAN API and the DCAT catalog; default: each request's Host.
+    #[arg(long, global = true, env = "PUBDATA_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -341,6 +346,7 @@ async fn main() -> Result<()> {
             let http = HttpConfig {
                 body_limit: cli.security.body_limit,
                 secure_cookies: cli.security.secure_cookies,
+                public_url: cli.security.public_url.clone(),
             };
             let interrupted = pubdata_app::aggregation::batches::recover_interrupted(&app).await?;
             if interrupted > 0 {

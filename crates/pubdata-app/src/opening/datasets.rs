@@ -121,7 +121,25 @@ pub(crate) struct Entry {
     title_lc: String,
     tags_lc: String,
     text_lc: String,
-    updated_ms: i64,
+    /// The later of the last publication and the opening's own last change.
+    pub updated_ms: i64,
+}
+
+impl Entry {
+    /// How well the dataset matches every lower-cased term (title 3, tags 2, text 1, plus 1
+    /// per term), or None when a term is missing.
+    pub(crate) fn score(&self, terms: &[String]) -> Option<u32> {
+        let mut score = 0u32;
+        for t in terms {
+            let t = t.as_str();
+            let (title, tags) = (self.title_lc.contains(t), self.tags_lc.contains(t));
+            if !title && !tags && !self.text_lc.contains(t) {
+                return None;
+            }
+            score += 3 * u32::from(title) + 2 * u32::from(tags) + 1;
+        }
+        Some(score)
+    }
 }
 
 /// Every dataset on the open list (closed ones too, for their pages to say so).
@@ -129,6 +147,12 @@ pub struct OpenCatalog {
     pub(crate) entries: Vec<Arc<Entry>>,
     by_name: HashMap<String, usize>,
     pub org_names: HashMap<String, String>,
+    /// Every unit, by id (the CKAN door and the DCAT export describe publishers).
+    pub orgs: HashMap<String, pubdata_store::orgs::OrgRow>,
+    /// Each theme of an open dataset → its URL-safe name (`opening::theme_names`).
+    pub theme_names: BTreeMap<String, String>,
+    /// The CKAN door's resource ids → (entry, version, format), made on first use.
+    pub(crate) ckan_resources: std::sync::OnceLock<HashMap<String, (usize, i64, String)>>,
 }
 
 impl OpenCatalog {
@@ -136,7 +160,7 @@ impl OpenCatalog {
         self.by_name.get(name).map(|i| &self.entries[*i])
     }
 
-    fn open(&self) -> impl Iterator<Item = &Arc<Entry>> {
+    pub(crate) fn open(&self) -> impl Iterator<Item = &Arc<Entry>> {
         self.entries.iter().filter(|e| e.row.status == "open")
     }
 }
@@ -194,7 +218,12 @@ async fn build(app: &App) -> Result<OpenCatalog, ActionError> {
         .collect();
     let orgs = pubdata_store::orgs::list(&mut tx, None, 1_000_000, true).await?;
     tx.rollback().await?;
-    let org_names: HashMap<String, String> = orgs.into_iter().map(|o| (o.id, o.name)).collect();
+    let org_names: HashMap<String, String> = orgs
+        .iter()
+        .map(|o| (o.id.clone(), o.name.clone()))
+        .collect();
+    let orgs: HashMap<String, pubdata_store::orgs::OrgRow> =
+        orgs.into_iter().map(|o| (o.id.clone(), o)).collect();
     let docs: HashMap<String, ResourceDoc> = resources
         .into_iter()
         .map(|r| crate::catalog::resources::parse_doc(&r.id, &r.doc).map(|d| (r.id.clone(), d)))
@@ -354,10 +383,19 @@ async fn build(app: &App) -> Result<OpenCatalog, ActionError> {
         .enumerate()
         .map(|(i, e)| (e.row.name.clone(), i))
         .collect();
+    let theme_names = opening::theme_names(
+        entries
+            .iter()
+            .filter(|e| e.row.status == "open" && !e.dataset.theme.trim().is_empty())
+            .map(|e| e.dataset.theme.as_str()),
+    );
     Ok(OpenCatalog {
         entries,
         by_name,
         org_names,
+        orgs,
+        theme_names,
+        ckan_resources: Default::default(),
     })
 }
 
@@ -418,20 +456,9 @@ pub(crate) fn search_in(cat: &OpenCatalog, q: &OpenQuery) -> Result<OpenSearchPa
         FACETS.iter().map(|f| (*f, BTreeMap::new())).collect();
     let mut hits: Vec<(u32, &Arc<Entry>)> = Vec::new();
     for e in cat.open() {
-        let mut score = 0u32;
-        let mut all = true;
-        for t in &terms {
-            let t = t.as_str();
-            let (title, tags) = (e.title_lc.contains(t), e.tags_lc.contains(t));
-            if !title && !tags && !e.text_lc.contains(t) {
-                all = false;
-                break;
-            }
-            score += 3 * u32::from(title) + 2 * u32::from(tags) + 1;
-        }
-        if !all {
+        let Some(score) = e.score(&terms) else {
             continue;
-        }
+        };
         let d = &e.dataset;
         let values: [Vec<&str>; 5] = [
             vec![d.theme.as_str()],

@@ -5,7 +5,9 @@
 //! (`stats.rs`).
 
 pub mod applications;
+pub mod ckan;
 pub mod datasets;
+pub mod dcat;
 pub mod feedback;
 pub mod files;
 pub mod keys;

@@ -5,12 +5,14 @@
 //! Pages go by position, not by record key: a key can be a masked value (an ID number), and
 //! a cursor must not carry what the page masks.
 
+use super::datasets::Entry;
 use crate::action::Audited;
 use crate::{ActionError, App, now_ms};
 use pubdata_core::Actor;
 use pubdata_core::aggregation::Cell;
 use pubdata_core::audit::{Action, Target};
 use pubdata_core::catalog::OpenAttr;
+use pubdata_core::masking::Mask;
 use pubdata_core::policy::{self, OpenChannel, OpenCheck};
 use pubdata_store::aggregation::records;
 use pubdata_store::opening::datasets::Use;
@@ -60,84 +62,9 @@ pub async fn read_open_records(
             .filter(|e| e.row.status == "open")
             .ok_or(ActionError::NotFound("dataset_not_found"))?
             .clone();
-        let key_row = match key {
-            Some(raw) => super::keys::key_of(app, raw).await?,
-            None => None,
-        }
-        .filter(|k| Some(k.user_id.as_str()) == actor.user_id());
-        let mut agreement_in_force = false;
-        let mut agreed_fields: Option<Vec<String>> = None;
-        if let Some(k) = &key_row {
-            detail.insert("key".into(), k.token_id.clone().into());
-            if let Some(ag) = &k.agreement_id {
-                // An agreement's key reads its agreement's dataset, while the agreement holds,
-                // and the fields it names.
-                let live = super::keys::agreement_for(app, &k.user_id, &e.row.id).await?;
-                match live {
-                    Some(l) if &l.id == ag => {
-                        agreed_fields = Some(l.fields).filter(|f| !f.is_empty());
-                    }
-                    _ => return Err(ActionError::Forbidden("key_not_for_dataset")),
-                }
-                detail.insert("agreement".into(), ag.clone().into());
-                agreement_in_force = true;
-            }
-        }
-        policy::read_open(
-            a.action,
-            &OpenCheck {
-                class: e.dataset.open_attr,
-                channel: OpenChannel::RecordsApi {
-                    key_holder: key_row.is_some(),
-                },
-                agreement_in_force: agreement_in_force
-                    && e.dataset.open_attr == OpenAttr::Conditional,
-            },
-        )?;
-        let k = key_row.expect("the policy demands a key");
-        if let Err(retry_after) = app
-            .caches()
-            .opening
-            .quotas
-            .take(&k.token_id, k.rate_per_minute)
-        {
-            return Err(ActionError::TooManyRequests {
-                code: "over_quota",
-                retry_after,
-            });
-        }
-        let cols: Vec<_> = e
-            .view
-            .columns(&e.doc)
-            .into_iter()
-            .filter(|(_, code, _)| {
-                agreed_fields
-                    .as_ref()
-                    .is_none_or(|f| f.iter().any(|c| c == code))
-            })
-            .collect();
-        let mut filters = Vec::new();
-        for (code, value) in &q.filters {
-            match cols.iter().find(|(_, c, _)| c == code) {
-                None => {
-                    return Err(super::invalid(
-                        code,
-                        "filter_not_opened",
-                        format!("信息项 {code} 未开放，不能作为查询条件"),
-                        format!("field {code} is not opened and cannot filter"),
-                    ));
-                }
-                Some((_, _, Some(_))) => {
-                    return Err(super::invalid(
-                        code,
-                        "filter_on_masked_field",
-                        format!("信息项 {code} 已脱敏，不能作为查询条件"),
-                        format!("field {code} is masked and cannot filter"),
-                    ));
-                }
-                Some((i, _, None)) => filters.push((*i, value.trim().to_owned())),
-            }
-        }
+        let agreed_fields = authorize_key(app, actor, key, &e, a.action, &mut detail).await?;
+        let cols = opened_columns(&e, agreed_fields.as_deref());
+        let filters = filter_columns(&cols, &q.filters)?;
         let limit = crate::platform::page_limit(q.limit) as usize;
         let offset = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => 0,
@@ -153,69 +80,30 @@ pub async fn read_open_records(
             .iter()
             .find(|v| !v.files.is_empty())
             .ok_or(ActionError::NotFound("no_open_version"))?;
-        let published_at = version.published_ms;
-        let mut tx = app.db().begin_read().await?;
-        let read = async {
-            let table = records::get_table(&mut tx, &e.row.resource_id)
-                .await?
-                .ok_or(ActionError::NotFound("no_open_version"))?;
-            let positions: Vec<Option<usize>> = e
-                .doc
-                .fields
+        let (mut items, mut seen, mut more) = (Vec::new(), 0usize, false);
+        scan_version(app, &e, version.published_ms, |full, texts| {
+            if !filters
                 .iter()
-                .map(|f| table.columns.iter().position(|c| c.code == f.code))
-                .collect();
-            let mut items = Vec::new();
-            let mut seen = 0usize;
-            let mut more = false;
-            let mut after: Option<String> = None;
-            'scan: loop {
-                let page =
-                    records::scan(&mut tx, &table, Some(published_at), after.as_deref(), 5_000)
-                        .await?;
-                let Some((last, _)) = page.last() else { break };
-                after = Some(last.clone());
-                for (_, cells) in page {
-                    let full: Vec<Cell> = positions
-                        .iter()
-                        .map(|p| p.map_or(Cell::Null, |p| cells[p].clone()))
-                        .collect();
-                    let texts: Vec<Option<String>> = full
-                        .iter()
-                        .map(|c| (!c.is_null()).then(|| c.to_text()))
-                        .collect();
-                    if !e.view.keeps(&e.doc, &texts)
-                        || !filters
-                            .iter()
-                            .all(|(i, v)| same_value(texts[*i].as_deref(), v))
-                    {
-                        continue;
-                    }
-                    seen += 1;
-                    if seen <= offset {
-                        continue;
-                    }
-                    if items.len() == limit {
-                        more = true;
-                        break 'scan;
-                    }
-                    let mut obj = serde_json::Map::new();
-                    for (i, code, mask) in &cols {
-                        let v = match (mask, &full[*i]) {
-                            (_, Cell::Null) => serde_json::Value::Null,
-                            (Some(m), c) => m.apply(&c.to_text()).into(),
-                            (None, c) => c.to_json(),
-                        };
-                        obj.insert((*code).to_owned(), v);
-                    }
-                    items.push(obj);
-                }
+                .all(|(i, v)| same_value(texts[*i].as_deref(), v))
+            {
+                return true;
             }
-            Ok::<_, ActionError>((items, more))
-        }
-        .await;
-        tx.rollback().await?;
-        let (items, more) = read?;
+            seen += 1;
+            if seen <= offset {
+                return true;
+            }
+            if items.len() == limit {
+                more = true;
+                return false;
+            }
+            let mut obj = serde_json::Map::new();
+            for (i, code, mask) in &cols {
+                obj.insert((*code).to_owned(), opened_value(&full[*i], *mask));
+            }
+            items.push(obj);
+            true
+        })
+        .await?;
         detail.insert("version".into(), version.number.into());
         detail.insert("records".into(), items.len().into());
         Ok(OpenRecordsPage {
@@ -239,8 +127,168 @@ pub async fn read_open_records(
     }
 }
 
+/// Checks the key an open dataset's records are read with (none: refused by the policy;
+/// conditional data: the agreement's key only, while it holds) and takes a call from its
+/// quota. Answers the fields an agreement limits the reader to (None: every opened field).
+pub(crate) async fn authorize_key(
+    app: &App,
+    actor: &Actor,
+    key: Option<&str>,
+    e: &Entry,
+    action: Action,
+    detail: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<Option<Vec<String>>, ActionError> {
+    let key_row = match key {
+        Some(raw) => super::keys::key_of(app, raw).await?,
+        None => None,
+    }
+    .filter(|k| Some(k.user_id.as_str()) == actor.user_id());
+    let mut agreement_in_force = false;
+    let mut agreed_fields: Option<Vec<String>> = None;
+    if let Some(k) = &key_row {
+        detail.insert("key".into(), k.token_id.clone().into());
+        if let Some(ag) = &k.agreement_id {
+            // An agreement's key reads its agreement's dataset, while the agreement holds,
+            // and the fields it names.
+            let live = super::keys::agreement_for(app, &k.user_id, &e.row.id).await?;
+            match live {
+                Some(l) if &l.id == ag => {
+                    agreed_fields = Some(l.fields).filter(|f| !f.is_empty());
+                }
+                _ => return Err(ActionError::Forbidden("key_not_for_dataset")),
+            }
+            detail.insert("agreement".into(), ag.clone().into());
+            agreement_in_force = true;
+        }
+    }
+    policy::read_open(
+        action,
+        &OpenCheck {
+            class: e.dataset.open_attr,
+            channel: OpenChannel::RecordsApi {
+                key_holder: key_row.is_some(),
+            },
+            agreement_in_force: agreement_in_force && e.dataset.open_attr == OpenAttr::Conditional,
+        },
+    )?;
+    let k = key_row.expect("the policy demands a key");
+    if let Err(retry_after) = app
+        .caches()
+        .opening
+        .quotas
+        .take(&k.token_id, k.rate_per_minute)
+    {
+        return Err(ActionError::TooManyRequests {
+            code: "over_quota",
+            retry_after,
+        });
+    }
+    Ok(agreed_fields)
+}
+
+/// The columns a reader gets: the opened fields (those an agreement names, if it limits
+/// them), each with its index in the resource's fields and its mask.
+pub(crate) fn opened_columns<'d>(
+    e: &'d Entry,
+    agreed: Option<&[String]>,
+) -> Vec<(usize, &'d str, Option<Mask>)> {
+    e.view
+        .columns(&e.doc)
+        .into_iter()
+        .filter(|(_, code, _)| agreed.is_none_or(|f| f.iter().any(|c| c == code)))
+        .collect()
+}
+
+/// A stored value as the open view gives it: masked as text, or typed JSON.
+pub(crate) fn opened_value(cell: &Cell, mask: Option<Mask>) -> serde_json::Value {
+    match (mask, cell) {
+        (_, Cell::Null) => serde_json::Value::Null,
+        (Some(m), c) => m.apply(&c.to_text()).into(),
+        (None, c) => c.to_json(),
+    }
+}
+
+/// Runs `each` over the records of the version published at `published_at` as the opening
+/// keeps them (the view's rows, in key order), each with its cells in the resource's field
+/// order and their texts; `each` answers false to stop.
+pub(crate) async fn scan_version(
+    app: &App,
+    e: &Entry,
+    published_at: i64,
+    mut each: impl FnMut(Vec<Cell>, Vec<Option<String>>) -> bool,
+) -> Result<(), ActionError> {
+    let mut tx = app.db().begin_read().await?;
+    let read = async {
+        let table = records::get_table(&mut tx, &e.row.resource_id)
+            .await?
+            .ok_or(ActionError::NotFound("no_open_version"))?;
+        let positions: Vec<Option<usize>> = e
+            .doc
+            .fields
+            .iter()
+            .map(|f| table.columns.iter().position(|c| c.code == f.code))
+            .collect();
+        let mut after: Option<String> = None;
+        loop {
+            let page =
+                records::scan(&mut tx, &table, Some(published_at), after.as_deref(), 5_000).await?;
+            let Some((last, _)) = page.last() else {
+                return Ok(());
+            };
+            after = Some(last.clone());
+            for (_, cells) in page {
+                let full: Vec<Cell> = positions
+                    .iter()
+                    .map(|p| p.map_or(Cell::Null, |p| cells[p].clone()))
+                    .collect();
+                let texts: Vec<Option<String>> = full
+                    .iter()
+                    .map(|c| (!c.is_null()).then(|| c.to_text()))
+                    .collect();
+                if e.view.keeps(&e.doc, &texts) && !each(full, texts) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    .await;
+    tx.rollback().await?;
+    read
+}
+
+/// The columns filters name, with their values: only opened fields, and never a masked one
+/// (a filter on it would test what the mask hides).
+pub(crate) fn filter_columns(
+    cols: &[(usize, &str, Option<Mask>)],
+    wanted: &[(String, String)],
+) -> Result<Vec<(usize, String)>, ActionError> {
+    let mut filters = Vec::new();
+    for (code, value) in wanted {
+        match cols.iter().find(|(_, c, _)| c == code) {
+            None => {
+                return Err(super::invalid(
+                    code,
+                    "filter_not_opened",
+                    format!("信息项 {code} 未开放，不能作为查询条件"),
+                    format!("field {code} is not opened and cannot filter"),
+                ));
+            }
+            Some((_, _, Some(_))) => {
+                return Err(super::invalid(
+                    code,
+                    "filter_on_masked_field",
+                    format!("信息项 {code} 已脱敏，不能作为查询条件"),
+                    format!("field {code} is masked and cannot filter"),
+                ));
+            }
+            Some((i, _, None)) => filters.push((*i, value.trim().to_owned())),
+        }
+    }
+    Ok(filters)
+}
+
 /// Whether a stored value (as text) equals a filter's: numbers by value (`2.00` is `2`).
-fn same_value(stored: Option<&str>, wanted: &str) -> bool {
+pub(crate) fn same_value(stored: Option<&str>, wanted: &str) -> bool {
     let Some(stored) = stored.map(str::trim) else {
         return false;
     };

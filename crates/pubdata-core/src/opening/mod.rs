@@ -9,6 +9,7 @@
 //! application the authority checked and the provider approved, under an agreement.
 
 pub mod review;
+pub mod solr;
 
 use crate::catalog::vocab::vocab;
 use serde::{Deserialize, Serialize};
@@ -123,6 +124,77 @@ pub fn dataset_name(resource_code: &str) -> String {
     resource_code.replace('/', "-")
 }
 
+/// A licence's canonical address (its deed), for CKAN's `license_url` and DCAT's
+/// `dct:license`.
+pub fn licence_url(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "CC-BY-4.0" => "https://creativecommons.org/licenses/by/4.0/",
+        "CC0-1.0" => "https://creativecommons.org/publicdomain/zero/1.0/",
+        "ODC-BY-1.0" => "https://opendatacommons.org/licenses/by/1-0/",
+        _ => return None,
+    })
+}
+
+/// A unit's URL-safe name (a CKAN organization's `name`, the tail of a publisher's IRI): its
+/// unified social credit code in lower case, which never changes while the unit exists.
+pub fn org_name(uscc: &str) -> String {
+    uscc.to_ascii_lowercase()
+}
+
+/// A theme's URL-safe name (a CKAN group's `name`): its pinyin, syllables joined by `-`
+/// (`交通出行` → `jiao-tong-chu-xing`); Latin letters and digits are kept in lower case,
+/// anything else separates words. Homophones collide; [`theme_names`] settles them.
+pub fn theme_slug(theme: &str) -> String {
+    use pinyin::ToPinyin;
+    let mut words: Vec<String> = Vec::new();
+    let mut latin = String::new();
+    for c in theme.chars() {
+        if c.is_ascii_alphanumeric() {
+            latin.push(c.to_ascii_lowercase());
+            continue;
+        }
+        if !latin.is_empty() {
+            words.push(std::mem::take(&mut latin));
+        }
+        if let Some(p) = c.to_pinyin() {
+            words.push(p.plain().to_owned());
+        }
+    }
+    if !latin.is_empty() {
+        words.push(latin);
+    }
+    let mut slug = words.join("-");
+    slug.truncate(90);
+    let slug = slug.trim_end_matches('-').to_owned();
+    if slug.len() < 2 {
+        // Nothing readable to spell it with: a name from its bytes, stable all the same.
+        use sha2::Digest;
+        let h = sha2::Sha256::digest(theme.as_bytes());
+        format!("theme-{:02x}{:02x}{:02x}{:02x}", h[0], h[1], h[2], h[3])
+    } else {
+        slug
+    }
+}
+
+/// Every theme's URL-safe name: its [`theme_slug`], and for homophones after the first (in
+/// sorted order of the themes) `-2`, `-3`…
+pub fn theme_names<'a>(
+    themes: impl IntoIterator<Item = &'a str>,
+) -> std::collections::BTreeMap<String, String> {
+    let sorted: std::collections::BTreeSet<&str> = themes.into_iter().collect();
+    let mut taken: std::collections::HashMap<String, usize> = Default::default();
+    sorted
+        .into_iter()
+        .map(|t| {
+            let slug = theme_slug(t);
+            let n = taken.entry(slug.clone()).or_default();
+            *n += 1;
+            let name = if *n == 1 { slug } else { format!("{slug}-{n}") };
+            (t.to_owned(), name)
+        })
+        .collect()
+}
+
 /// The licence every open dataset carries unless the proposal names another.
 pub const DEFAULT_LICENCE: &str = "CC-BY-4.0";
 
@@ -159,6 +231,26 @@ mod tests {
             n.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
         );
+    }
+
+    #[test]
+    fn themes_and_units_get_stable_ckan_names() {
+        assert_eq!(theme_slug("交通出行"), "jiao-tong-chu-xing");
+        assert_eq!(theme_slug("GIS 地图2"), "gis-di-tu-2");
+        assert!(theme_slug("·").starts_with("theme-") && theme_slug("·").len() == 14);
+        let names = theme_names(["城市建设", "成始建设", "交通出行", "交通出行"]);
+        assert_eq!(names.len(), 3);
+        // 城市建设 sorts first (U+57CE < U+6210), so it keeps the plain name.
+        assert_eq!(names["城市建设"], "cheng-shi-jian-she");
+        assert_eq!(names["成始建设"], "cheng-shi-jian-she-2");
+        assert_eq!(org_name("91110000600037341L"), "91110000600037341l");
+        for n in names.values() {
+            assert!(n.len() >= 2 && n.len() <= 100);
+            assert!(
+                n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,80 @@
+//! The DCAT-AP 3 catalog for harvesters: `/catalog.ttl`, `/catalog.jsonld` (`?page=N`, and
+//! `page_size` up to 1000; hydra links between pages), and one open dataset at
+//! `/dataset/{name}.ttl` or `/dataset/{name}.jsonld`. Public. Adapters over
+//! `pubdata_app::opening::dcat`; links are absolute, from the site's public address.
+
+use crate::AppState;
+use crate::api::query;
+use crate::extract::{Caller, SiteUrl};
+use crate::problem::Problem;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use pubdata_app::ActionError;
+use pubdata_app::opening::dcat::{self, CatalogQuery, RdfFormat};
+
+type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/catalog.ttl", get(catalog_ttl))
+        .route("/catalog.jsonld", get(catalog_jsonld))
+        // The router cannot match a suffix after a parameter: the handler splits it.
+        .route("/dataset/{file}", get(dataset))
+}
+
+fn rdf(format: RdfFormat, body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, format.content_type())], body).into_response()
+}
+
+async fn catalog(
+    s: AppState,
+    c: Caller,
+    site: SiteUrl,
+    q: QueryResult<CatalogQuery>,
+    format: RdfFormat,
+) -> Result<Response, Problem> {
+    let q = query(&c, q)?;
+    let body = dcat::export_catalog(&s.app, &c.actor, &site.0, q, format)
+        .await
+        .map_err(|e| c.problem(e))?;
+    Ok(rdf(format, body))
+}
+
+async fn catalog_ttl(
+    State(s): State<AppState>,
+    c: Caller,
+    site: SiteUrl,
+    q: QueryResult<CatalogQuery>,
+) -> Result<Response, Problem> {
+    catalog(s, c, site, q, RdfFormat::Turtle).await
+}
+
+async fn catalog_jsonld(
+    State(s): State<AppState>,
+    c: Caller,
+    site: SiteUrl,
+    q: QueryResult<CatalogQuery>,
+) -> Result<Response, Problem> {
+    catalog(s, c, site, q, RdfFormat::JsonLd).await
+}
+
+/// `/dataset/{name}.ttl` or `.jsonld`; any other file under `/dataset/` is not found.
+async fn dataset(
+    State(s): State<AppState>,
+    c: Caller,
+    site: SiteUrl,
+    Path(file): Path<String>,
+) -> Result<Response, Problem> {
+    let (name, format) = file
+        .rsplit_once('.')
+        .and_then(|(name, ext)| Some((name, RdfFormat::from_extension(ext)?)))
+        .filter(|(name, _)| !name.is_empty())
+        .ok_or_else(|| c.problem(ActionError::NotFound("not_found")))?;
+    let body = dcat::export_dataset(&s.app, &c.actor, &site.0, name, format)
+        .await
+        .map_err(|e| c.problem(e))?;
+    Ok(rdf(format, body))
+}
