@@ -61,13 +61,23 @@ async fn catalog_jsonld(
     catalog(s, c, site, q, RdfFormat::JsonLd).await
 }
 
-/// `/dataset/{name}.ttl` or `.jsonld`; any other file under `/dataset/` is not found.
+/// `/dataset/{name}.ttl` or `.jsonld`; `/dataset/{name}` itself (the dataset's IRI in the
+/// catalog, and CKAN's address of a dataset page) sees the portal's page; any other file
+/// under `/dataset/` is not found.
 async fn dataset(
     State(s): State<AppState>,
     c: Caller,
     site: SiteUrl,
     Path(file): Path<String>,
 ) -> Result<Response, Problem> {
+    let url_safe = |n: &str| {
+        n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if !file.is_empty() && url_safe(&file) {
+        let to = format!("/open/datasets/{file}");
+        return Ok(axum::response::Redirect::to(&to).into_response());
+    }
     let (name, format) = file
         .rsplit_once('.')
         .and_then(|(name, ext)| Some((name, RdfFormat::from_extension(ext)?)))

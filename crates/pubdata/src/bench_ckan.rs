@@ -557,6 +557,46 @@ fn ckan_result(path: &str, status: u16, body: &[u8]) -> Result<Value> {
     Ok(v["result"].clone())
 }
 
+/// Rounds of the sequential pass (after one unmeasured round).
+const ALONE_ROUNDS: usize = 20;
+
+/// Each search and the show, one at a time on one keep-alive connection: microseconds per
+/// query (sorted), of all searches, and of the show.
+async fn alone(
+    addr: std::net::SocketAddr,
+    paths: &[String],
+    show: &str,
+) -> Result<(Vec<Vec<u32>>, Vec<u32>, Vec<u32>)> {
+    let t = HttpTarget {
+        addr,
+        prefix: String::new(),
+        headers: String::new(),
+        check: crate::bench::status_200(),
+        by_key: false,
+    };
+    let mut s = connect(addr).await?;
+    let mut buf = Vec::new();
+    let mut per_query = vec![Vec::new(); paths.len()];
+    let mut show_us = Vec::new();
+    for round in 0..=ALONE_ROUNDS {
+        for (k, path) in paths.iter().chain([&show.to_owned()]).enumerate() {
+            let start = Instant::now();
+            let (status, _) = request(&mut s, &t, path, &mut buf).await?;
+            let us = start.elapsed().as_micros() as u32;
+            ensure!(status == 200, "GET {path}: {status}");
+            if round > 0 {
+                match per_query.get_mut(k) {
+                    Some(v) => v.push(us),
+                    None => show_us.push(us),
+                }
+            }
+        }
+    }
+    per_query.iter_mut().for_each(|v| v.sort_unstable());
+    let all = per_query.concat();
+    Ok((per_query, all, show_us))
+}
+
 async fn measure(app: &App, n: usize, clients: usize, seconds: u64, warmup: u64) -> Result<()> {
     let t = Instant::now();
     let seeded = seed(app, n).await?;
@@ -678,6 +718,9 @@ async fn load(
     );
     let show_size = body.len();
 
+    // One client, one call at a time: what each call costs the server without queueing.
+    let alone = alone(addr, &paths, &show_path).await?;
+
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         let load: Vec<&str> = load.split_whitespace().take(3).collect();
         println!(
@@ -788,9 +831,10 @@ async fn load(
     }
     println!();
     println!(
-        "  {:<50} {:>7} {:>8} {:>9} {:>8} {:>8}",
-        "package_search by query", "hits", "KB", "requests", "p50 ms", "p95 ms"
+        "  {:<50} {:>7} {:>8} {:>9} {:>8} {:>8} {:>9}",
+        "package_search by query", "hits", "KB", "requests", "p50 ms", "p95 ms", "alone p50"
     );
+    let (per_query, mut all_alone, mut show_alone) = alone;
     for (k, probe) in PROBES.iter().enumerate() {
         let label = probe.label(&seeded.org_names);
         // Pad by display width: a Han character takes two columns.
@@ -800,18 +844,26 @@ async fn load(
             .sum();
         let v = &by_query[k];
         println!(
-            "  {label}{} {:>7} {:>8.1} {:>9} {:>8.2} {:>8.2}",
+            "  {label}{} {:>7} {:>8.1} {:>9} {:>8.2} {:>8.2} {:>9.2}",
             " ".repeat(50usize.saturating_sub(width)),
             hits[k],
             sizes[k] as f64 / 1024.0,
             v.len(),
             crate::bench::quantile_us(v, 0.5),
             crate::bench::quantile_us(v, 0.95),
+            crate::bench::quantile_us(&per_query[k], 0.5),
         );
     }
+    all_alone.sort_unstable();
+    show_alone.sort_unstable();
     println!(
-        "  (package_show answers {:.1} KB)",
-        show_size as f64 / 1024.0
+        "  one client, one call at a time ({ALONE_ROUNDS} rounds): package_search p50 {:.2} ms, \
+         p95 {:.2} ms; package_show ({:.1} KB) p50 {:.2} ms, p95 {:.2} ms",
+        crate::bench::quantile_us(&all_alone, 0.5),
+        crate::bench::quantile_us(&all_alone, 0.95),
+        show_size as f64 / 1024.0,
+        crate::bench::quantile_us(&show_alone, 0.5),
+        crate::bench::quantile_us(&show_alone, 0.95),
     );
     let refused = search.errors + show.errors;
     ensure!(

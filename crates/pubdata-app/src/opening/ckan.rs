@@ -465,13 +465,13 @@ fn answer(ctx: &Ctx, req: CkanRequest) -> Result<CkanResult, ActionError> {
         CkanRequest::LicenseList => CkanResult::Licenses(licenses()),
         CkanRequest::ResourceShow { id } => {
             let (e, version, format) =
-                find_resource(cat, &id).ok_or(not_found("resource_not_found"))?;
+                find_resource(cat, &id).ok_or(not_found("data_resource_not_found"))?;
             let p = package(ctx, e);
             let r = p
                 .resources
                 .into_iter()
                 .find(|r| r.data_version == version && r.format == format)
-                .ok_or(not_found("resource_not_found"))?;
+                .ok_or(not_found("data_resource_not_found"))?;
             CkanResult::Resource(Box::new(r))
         }
         CkanRequest::StatusShow => CkanResult::Status(Status {
@@ -750,7 +750,7 @@ fn list_groups(mut gs: Vec<Group>, l: &GroupList) -> CkanResult {
     };
     match key.as_str() {
         "name" => gs.sort_by(|a, b| a.name.cmp(&b.name)),
-        "package_count" => gs.sort_by(|a, b| a.package_count.cmp(&b.package_count)),
+        "package_count" => gs.sort_by_key(|g| g.package_count),
         _ => gs.sort_by(|a, b| a.title.cmp(&b.title).then(a.name.cmp(&b.name))),
     }
     if desc {
@@ -1240,14 +1240,14 @@ pub async fn datastore_search(
     let outcome = async {
         let cat = catalog(app).await?;
         let (e, version, _format) =
-            find_resource(&cat, &s.resource_id).ok_or(not_found("resource_not_found"))?;
+            find_resource(&cat, &s.resource_id).ok_or(not_found("data_resource_not_found"))?;
         let e = e.clone();
         let v = e
             .dataset
             .versions
             .iter()
             .find(|v| v.number == version)
-            .ok_or(not_found("resource_not_found"))?;
+            .ok_or(not_found("data_resource_not_found"))?;
         let published_ms = v.published_ms;
         detail.insert("dataset".into(), e.dataset.name.clone().into());
         detail.insert("version".into(), version.into());

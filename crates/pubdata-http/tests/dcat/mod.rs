@@ -394,15 +394,23 @@ async fn one_dataset_is_described_alone_and_missing_or_closed_ones_are_not_found
             StatusCode::NOT_FOUND,
             "not_found",
         ),
-        (
-            &format!("/dataset/{NOTICES}"),
-            StatusCode::NOT_FOUND,
-            "not_found",
-        ),
         ("/dataset/.ttl", StatusCode::NOT_FOUND, "not_found"),
+        ("/dataset/a%0Ab", StatusCode::NOT_FOUND, "not_found"),
     ] {
         assert_eq!(s.problem(path).await, (status, code.to_owned()), "{path}");
     }
+    // The dataset's IRI itself (CKAN's address of a dataset page) leads to the portal's page.
+    let r = s
+        .client
+        .get(s.url(&format!("/dataset/{NOTICES}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        format!("/open/datasets/{NOTICES}")
+    );
 
     // The authority closes a dataset: it leaves the export at once.
     let admin = s.token("admin", "write").await;
