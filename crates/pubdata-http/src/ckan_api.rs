@@ -66,9 +66,20 @@ struct Call {
 }
 
 impl Call {
-    fn success(&self, result: impl serde::Serialize) -> Response {
-        let body = json!({"help": self.help, "success": true, "result": result});
-        axum::Json(body).into_response()
+    fn success<T: serde::Serialize>(&self, result: T) -> Response {
+        // Written straight from the result (no JSON tree in between: a search page is large).
+        #[derive(serde::Serialize)]
+        struct Envelope<'a, T> {
+            help: &'a str,
+            success: bool,
+            result: T,
+        }
+        axum::Json(Envelope {
+            help: &self.help,
+            success: true,
+            result,
+        })
+        .into_response()
     }
 
     /// An error in CKAN's shape: `__type` and `message`, or for a validation error the

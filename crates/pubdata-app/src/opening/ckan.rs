@@ -11,7 +11,7 @@
 //! `datastore_search` reads a resource's version as opened, behind a developer key like the
 //! records API (`records.rs`), whose rules it shares.
 
-use super::datasets::{Entry, OpenCatalog, catalog};
+use super::datasets::{Entry, OpenCatalog, Term, catalog};
 use super::records;
 use crate::action::Audited;
 use crate::error::FieldError;
@@ -23,6 +23,7 @@ use pubdata_core::opening::solr::{self, Document, Query, Values, ckan_time};
 use pubdata_core::opening::{self, OpenFormat};
 use pubdata_core::policy;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -172,7 +173,7 @@ pub struct GroupList {
 #[serde(untagged)]
 pub enum CkanResult {
     Search(SearchResult),
-    Package(Box<Package>),
+    Package(Box<RawValue>),
     Names(Vec<String>),
     Groups(Vec<Group>),
     Group(Box<Group>),
@@ -188,7 +189,8 @@ pub enum CkanResult {
 pub struct SearchResult {
     pub count: usize,
     pub sort: String,
-    pub results: Vec<Package>,
+    /// Package dicts, as written.
+    pub results: Vec<Box<RawValue>>,
     pub facets: BTreeMap<String, BTreeMap<String, usize>>,
     pub search_facets: BTreeMap<String, SearchFacet>,
 }
@@ -296,7 +298,7 @@ pub struct Group {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub num_followers: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub packages: Option<Vec<Package>>,
+    pub packages: Option<Vec<Box<RawValue>>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -400,7 +402,7 @@ fn answer(ctx: &Ctx, req: CkanRequest) -> Result<CkanResult, ActionError> {
         CkanRequest::PackageSearch(s) => CkanResult::Search(search(ctx, &s)?),
         CkanRequest::PackageShow { id } => {
             let e = find_dataset(cat, &id).ok_or(not_found("dataset_not_found"))?;
-            CkanResult::Package(Box::new(package(ctx, e)))
+            CkanResult::Package(package_json(ctx, e)?)
         }
         CkanRequest::PackageList { limit, offset } => {
             let mut names: Vec<String> = cat.open().map(|e| e.dataset.name.clone()).collect();
@@ -427,7 +429,7 @@ fn answer(ctx: &Ctx, req: CkanRequest) -> Result<CkanResult, ActionError> {
                 .find(|g| g.id == id || g.name == id)
                 .ok_or(not_found("organization_not_found"))?;
             if include_datasets {
-                g.packages = Some(members(ctx, |e| e.dataset.provider_org_id == g.id));
+                g.packages = Some(members(ctx, |e| e.dataset.provider_org_id == g.id)?);
             }
             CkanResult::Group(Box::new(g))
         }
@@ -443,7 +445,7 @@ fn answer(ctx: &Ctx, req: CkanRequest) -> Result<CkanResult, ActionError> {
                 .ok_or(not_found("group_not_found"))?;
             g.package_count = Some(cat.open().filter(|e| e.dataset.theme == theme).count());
             if include_datasets {
-                g.packages = Some(members(ctx, |e| e.dataset.theme == theme));
+                g.packages = Some(members(ctx, |e| e.dataset.theme == theme)?);
             }
             CkanResult::Group(Box::new(g))
         }
@@ -527,6 +529,34 @@ impl OpenCatalog {
             out
         })
     }
+}
+
+/// Package dicts kept written per snapshot, at most.
+const PACKAGE_CACHE_MAX: usize = 5_000;
+
+/// The dataset's package dict as written, from the snapshot's cache for this site (a
+/// snapshot never changes, so neither does the dict; the site's address is in its links).
+fn package_json(ctx: &Ctx, e: &Entry) -> Result<Box<RawValue>, ActionError> {
+    let cache = &ctx.cat.ckan_json;
+    if let Some((site, map)) = cache.read().expect("ckan cache lock").as_ref()
+        && site == ctx.site
+        && let Some(json) = map.get(&e.row.id)
+    {
+        return Ok(json.clone());
+    }
+    let json =
+        serde_json::value::to_raw_value(&package(ctx, e)).map_err(ActionError::unexpected)?;
+    let mut slot = cache.write().expect("ckan cache lock");
+    if slot.as_ref().is_none_or(|(site, _)| site != ctx.site) {
+        *slot = Some((ctx.site.to_owned(), HashMap::new()));
+    }
+    // Bounded (a package of many versions is tens of KB): the rest is written each time.
+    if let Some((_, map)) = slot.as_mut()
+        && map.len() < PACKAGE_CACHE_MAX
+    {
+        map.insert(e.row.id.clone(), json.clone());
+    }
+    Ok(json)
 }
 
 /// The dataset as CKAN's package dict.
@@ -768,12 +798,12 @@ fn list_groups(mut gs: Vec<Group>, l: &GroupList) -> CkanResult {
 }
 
 /// The datasets of a unit or a theme (CKAN shows at most 1,000).
-fn members(ctx: &Ctx, keep: impl Fn(&Entry) -> bool) -> Vec<Package> {
+fn members(ctx: &Ctx, keep: impl Fn(&Entry) -> bool) -> Result<Vec<Box<RawValue>>, ActionError> {
     let mut es: Vec<&Arc<Entry>> = ctx.cat.open().filter(|e| keep(e)).collect();
     es.sort_by(|a, b| a.dataset.name.cmp(&b.dataset.name));
     es.into_iter()
         .take(ROWS_MAX)
-        .map(|e| package(ctx, e))
+        .map(|e| package_json(ctx, e))
         .collect()
 }
 
@@ -803,27 +833,35 @@ fn licenses() -> Vec<License> {
 struct Doc<'a> {
     e: &'a Entry,
     cat: &'a OpenCatalog,
+    /// The free-text terms of `q` and `fq`, and for each whether this entry holds it.
+    terms: &'a [Term],
+    sets: &'a [Vec<bool>],
+    index: usize,
 }
 
-impl Doc<'_> {
-    fn org_name(&self) -> Cow<'_, str> {
-        match self.cat.orgs.get(&self.e.dataset.provider_org_id) {
-            Some(o) => Cow::Owned(opening::org_name(&o.uscc)),
-            None => Cow::Borrowed(self.e.dataset.provider_org_id.as_str()),
-        }
-    }
-
-    fn formats(&self) -> Vec<Cow<'_, str>> {
-        let mut fs: Vec<Cow<str>> = Vec::new();
-        for v in &self.e.dataset.versions {
-            for f in &v.files {
-                let up = Cow::Owned(f.format.to_uppercase());
-                if !fs.contains(&up) {
-                    fs.push(up);
-                }
-            }
-        }
-        fs
+impl<'a> Doc<'a> {
+    /// A facet's values, borrowed from the snapshot (no allocation per dataset: facets are
+    /// counted over every match). None for a field that is not a facet.
+    fn facet(&self, field: &str) -> Option<Vec<&'a str>> {
+        let e: &'a Entry = self.e;
+        let d = &e.dataset;
+        Some(match field {
+            "organization" => vec![e.ckan_org.as_str()],
+            "owner_org" => vec![d.provider_org_id.as_str()],
+            "groups" => self
+                .cat
+                .theme_names
+                .get(&d.theme)
+                .map(String::as_str)
+                .into_iter()
+                .collect(),
+            "tags" => d.tags.iter().map(String::as_str).collect(),
+            "res_format" => e.ckan_formats.iter().map(String::as_str).collect(),
+            "license_id" => vec![d.licence.as_str()],
+            "open_attr" => vec![d.open_attr.as_str()],
+            "update_cycle" => vec![d.update_cycle.as_str()],
+            _ => return None,
+        })
     }
 }
 
@@ -864,7 +902,7 @@ impl Document for Doc<'_> {
             "name" => Values::Texts(vec![Cow::Borrowed(d.name.as_str())]),
             "title" => Values::Texts(vec![Cow::Borrowed(d.title.as_str())]),
             "notes" => Values::Texts(vec![Cow::Borrowed(d.summary.as_str())]),
-            "organization" => Values::Texts(vec![self.org_name()]),
+            "organization" => Values::Texts(vec![Cow::Borrowed(self.e.ckan_org.as_str())]),
             "owner_org" => Values::Texts(vec![Cow::Borrowed(d.provider_org_id.as_str())]),
             "groups" => Values::Texts(
                 self.cat
@@ -875,7 +913,13 @@ impl Document for Doc<'_> {
                     .collect(),
             ),
             "tags" => Values::Texts(d.tags.iter().map(|t| Cow::Borrowed(t.as_str())).collect()),
-            "res_format" => Values::Texts(self.formats()),
+            "res_format" => Values::Texts(
+                self.e
+                    .ckan_formats
+                    .iter()
+                    .map(|f| Cow::Borrowed(f.as_str()))
+                    .collect(),
+            ),
             "license_id" => Values::Texts(vec![Cow::Borrowed(d.licence.as_str())]),
             "metadata_modified" => Values::Time(self.e.updated_ms),
             "metadata_created" => Values::Time(self.e.row.opened_at),
@@ -919,7 +963,10 @@ impl Document for Doc<'_> {
     }
 
     fn has_text(&self, term_lc: &str) -> bool {
-        self.e.score(&[term_lc.to_owned()]).is_some()
+        match self.terms.iter().position(|t| t.text == term_lc) {
+            Some(t) => self.sets[t][self.index],
+            None => self.e.has_term(&Term::new(term_lc)),
+        }
     }
 }
 
@@ -1015,27 +1062,42 @@ fn search(ctx: &Ctx, s: &PackageSearch) -> Result<SearchResult, ActionError> {
         .filter(|t| !t.is_empty())
         .unwrap_or(DEFAULT_SORT);
     let sort = parse_sort(sort_text)?;
-    let terms = q.text_terms();
+    // Every free-text term of q and fq gets its searcher once; q's rank the hits.
+    let ranked: Vec<Term> = q.text_terms().iter().map(|t| Term::new(t)).collect();
+    let mut terms: Vec<Term> = fqs
+        .iter()
+        .flat_map(|f| f.text_terms())
+        .map(|t| Term::new(&t))
+        .collect();
+    terms.extend(q.text_terms().iter().map(|t| Term::new(t)));
     let facet_fields: Vec<&str> = if s.facet {
         s.facet_fields.iter().map(String::as_str).collect()
     } else {
         Vec::new()
     };
-    let mut counts: Vec<HashMap<String, usize>> = vec![HashMap::new(); facet_fields.len()];
+    let mut counts: Vec<HashMap<&str, usize>> = vec![HashMap::new(); facet_fields.len()];
     let mut hits: Vec<(u32, &Arc<Entry>)> = Vec::new();
-    for e in cat.open() {
-        let doc = Doc { e, cat };
+    let sets = cat.term_sets(&terms);
+    for (i, e) in cat.entries.iter().enumerate() {
+        if e.row.status != "open" {
+            continue;
+        }
+        let doc = Doc {
+            e,
+            cat,
+            terms: &terms,
+            sets: &sets,
+            index: i,
+        };
         if !q.matches(&doc, ctx.now) || !fqs.iter().all(|f| f.matches(&doc, ctx.now)) {
             continue;
         }
         for (i, f) in facet_fields.iter().enumerate() {
-            if let Values::Texts(vs) = doc.values(f) {
-                for v in vs {
-                    *counts[i].entry(v.into_owned()).or_default() += 1;
-                }
+            for v in doc.facet(f).unwrap_or_default() {
+                *counts[i].entry(v).or_default() += 1;
             }
         }
-        hits.push((e.score(&terms).unwrap_or(0), e));
+        hits.push((e.score(&ranked).unwrap_or(0), e));
     }
     hits.sort_by(|a, b| {
         for (key, desc) in &sort {
@@ -1069,13 +1131,14 @@ fn search(ctx: &Ctx, s: &PackageSearch) -> Result<SearchResult, ActionError> {
         .iter()
         .skip(s.start)
         .take(s.rows.min(ROWS_MAX))
-        .map(|(_, e)| package(ctx, e))
-        .collect();
+        .map(|(_, e)| package_json(ctx, e))
+        .collect::<Result<_, _>>()?;
     let mut facets = BTreeMap::new();
     let mut search_facets = BTreeMap::new();
     for (field, values) in facet_fields.iter().zip(counts) {
         let mut items: Vec<(String, usize)> = values
             .into_iter()
+            .map(|(v, n)| (v.to_owned(), n))
             .filter(|(_, n)| *n >= s.facet_mincount)
             .collect();
         items.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

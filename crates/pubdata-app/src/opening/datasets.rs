@@ -21,7 +21,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-/// The longest a snapshot is used without reloading (bounds another instance's lag).
+/// How long a snapshot is served before its fingerprint is looked at again (bounds another
+/// instance's lag).
 pub const SNAPSHOT_TTL: Duration = Duration::from_secs(10);
 
 /// The facets of the open catalog, in the order the portal shows them.
@@ -123,22 +124,51 @@ pub(crate) struct Entry {
     text_lc: String,
     /// The later of the last publication and the opening's own last change.
     pub updated_ms: i64,
+    /// The CKAN door's names: the provider's organization name, and the formats of the
+    /// published files in upper case (what `organization:` and `res_format:` match).
+    pub ckan_org: String,
+    pub ckan_formats: Vec<String>,
 }
 
 impl Entry {
-    /// How well the dataset matches every lower-cased term (title 3, tags 2, text 1, plus 1
-    /// per term), or None when a term is missing.
-    pub(crate) fn score(&self, terms: &[String]) -> Option<u32> {
+    /// Whether the title, tags or text contain the term.
+    pub(crate) fn has_term(&self, term: &Term) -> bool {
+        let f = &term.finder;
+        f.find(self.title_lc.as_bytes()).is_some()
+            || f.find(self.tags_lc.as_bytes()).is_some()
+            || f.find(self.text_lc.as_bytes()).is_some()
+    }
+
+    /// How well the dataset matches every term (title 3, tags 2, text 1, plus 1 per term),
+    /// or None when a term is missing.
+    pub(crate) fn score(&self, terms: &[Term]) -> Option<u32> {
         let mut score = 0u32;
         for t in terms {
-            let t = t.as_str();
-            let (title, tags) = (self.title_lc.contains(t), self.tags_lc.contains(t));
-            if !title && !tags && !self.text_lc.contains(t) {
+            let f = &t.finder;
+            let title = f.find(self.title_lc.as_bytes()).is_some();
+            let tags = f.find(self.tags_lc.as_bytes()).is_some();
+            if !title && !tags && f.find(self.text_lc.as_bytes()).is_none() {
                 return None;
             }
             score += 3 * u32::from(title) + 2 * u32::from(tags) + 1;
         }
         Some(score)
+    }
+}
+
+/// A query term, lower-cased, with its searcher built once for the whole scan (building one
+/// per dataset costs more than the search).
+pub(crate) struct Term {
+    pub text: String,
+    finder: memchr::memmem::Finder<'static>,
+}
+
+impl Term {
+    pub(crate) fn new(text_lc: &str) -> Term {
+        Term {
+            text: text_lc.to_owned(),
+            finder: memchr::memmem::Finder::new(text_lc.as_bytes()).into_owned(),
+        }
     }
 }
 
@@ -153,6 +183,99 @@ pub struct OpenCatalog {
     pub theme_names: BTreeMap<String, String>,
     /// The CKAN door's resource ids → (entry, version, format), made on first use.
     pub(crate) ckan_resources: std::sync::OnceLock<HashMap<String, (usize, i64, String)>>,
+    /// Which entries hold each character and character pair, made on first search.
+    text_index: std::sync::OnceLock<TextIndex>,
+    /// The CKAN door's package dicts as written, by dataset id, for one site address (the
+    /// links in them are absolute): a search page is twenty of them.
+    pub(crate) ckan_json: RwLock<Option<(String, PackageCache)>>,
+}
+
+/// Package dicts as written, by dataset id.
+pub(crate) type PackageCache = HashMap<String, Box<serde_json::value::RawValue>>;
+
+/// Which entries hold each character, and each pair of adjacent characters, of their title,
+/// tags or text. A query term's candidates are the entries on every list of its pairs (of
+/// its one character, if that is all it has), then checked by a substring search: a search
+/// reads the datasets that could match, not every dataset's text.
+struct TextIndex {
+    postings: HashMap<u64, Vec<u32>>,
+}
+
+impl TextIndex {
+    fn build(entries: &[Arc<Entry>]) -> TextIndex {
+        let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut keys = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            keys.clear();
+            for text in [&e.title_lc, &e.tags_lc, &e.text_lc] {
+                grams(text, &mut keys);
+            }
+            keys.sort_unstable();
+            keys.dedup();
+            for k in &keys {
+                postings.entry(*k).or_default().push(i as u32);
+            }
+        }
+        TextIndex { postings }
+    }
+}
+
+/// Each character (high bit set) and each pair of adjacent characters of a text, as keys.
+fn grams(text: &str, out: &mut Vec<u64>) {
+    let mut prev: Option<char> = None;
+    for c in text.chars() {
+        out.push(1 << 63 | c as u64);
+        if let Some(p) = prev {
+            out.push((p as u64) << 32 | c as u64);
+        }
+        prev = Some(c);
+    }
+}
+
+impl OpenCatalog {
+    /// The entries (by index, ascending) whose title, tags or text contain the term.
+    pub(crate) fn containing(&self, term: &Term) -> Vec<u32> {
+        let index = self
+            .text_index
+            .get_or_init(|| TextIndex::build(&self.entries));
+        let chars: Vec<char> = term.text.chars().collect();
+        let keys: Vec<u64> = match chars.len() {
+            0 => return (0..self.entries.len() as u32).collect(),
+            1 => vec![1 << 63 | chars[0] as u64],
+            _ => chars
+                .windows(2)
+                .map(|w| (w[0] as u64) << 32 | w[1] as u64)
+                .collect(),
+        };
+        let Some(mut lists) = keys
+            .iter()
+            .map(|k| index.postings.get(k))
+            .collect::<Option<Vec<&Vec<u32>>>>()
+        else {
+            return Vec::new();
+        };
+        lists.sort_by_key(|l| l.len());
+        let mut found = lists[0].clone();
+        for l in &lists[1..] {
+            found.retain(|i| l.binary_search(i).is_ok());
+        }
+        found.retain(|i| self.entries[*i as usize].has_term(term));
+        found
+    }
+
+    /// For each term, whether each entry contains it.
+    pub(crate) fn term_sets(&self, terms: &[Term]) -> Vec<Vec<bool>> {
+        terms
+            .iter()
+            .map(|t| {
+                let mut set = vec![false; self.entries.len()];
+                for i in self.containing(t) {
+                    set[i as usize] = true;
+                }
+                set
+            })
+            .collect()
+    }
 }
 
 impl OpenCatalog {
@@ -165,10 +288,22 @@ impl OpenCatalog {
     }
 }
 
+/// The open catalog in hand, with what it was built from and when it was last checked.
+#[derive(Clone)]
+struct Snapshot {
+    catalog: Arc<OpenCatalog>,
+    generation: u64,
+    fingerprint: Vec<i64>,
+    built: Instant,
+    checked: Instant,
+}
+
 #[derive(Default)]
 pub struct OpeningCache {
-    snapshot: RwLock<Option<(Arc<OpenCatalog>, u64, Instant)>>,
+    snapshot: RwLock<Option<Snapshot>>,
     rebuilding: tokio::sync::Mutex<()>,
+    /// A background check of the snapshot is under way.
+    refreshing: std::sync::atomic::AtomicBool,
     /// Uses counted, not yet written.
     pub uses: super::records::UseCounter,
     /// Developer keys' rate quotas.
@@ -177,31 +312,91 @@ pub struct OpeningCache {
     pub keys: crate::cache::StampedMap<String, Option<pubdata_store::opening::datasets::KeyRow>>,
 }
 
-/// The open catalog as of now (rebuilt if stale).
+/// The open catalog as of now. A change made through this instance (the generation moved)
+/// is rebuilt before answering, so its author sees it at once. Past [`SNAPSHOT_TTL`] (another
+/// instance's changes) the snapshot in hand is served while one background task looks at
+/// the store's fingerprint and rebuilds only if it moved — no reader waits on a rebuild,
+/// which takes about a second at 10,000 datasets. Every [`SNAPSHOT_MAX_AGE`] it is rebuilt
+/// anyway, for the use counts the fingerprint leaves out.
 pub(crate) async fn catalog(app: &App) -> Result<Arc<OpenCatalog>, ActionError> {
     let cache = &app.caches().opening;
-    let fresh = |generation: u64| {
-        cache
-            .snapshot
-            .read()
-            .expect("snapshot lock")
-            .as_ref()
-            .filter(|(_, g, at)| *g == generation && at.elapsed() < SNAPSHOT_TTL)
-            .map(|(c, _, _)| c.clone())
-    };
     let generation = app.caches().generation.current();
-    if let Some(c) = fresh(generation) {
-        return Ok(c);
+    let current = cache.snapshot.read().expect("snapshot lock").clone();
+    if let Some(s) = current.filter(|s| s.generation == generation) {
+        if s.checked.elapsed() >= SNAPSHOT_TTL
+            && !cache
+                .refreshing
+                .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            let app = app.clone();
+            tokio::spawn(async move {
+                if let Err(e) = revalidate(&app, generation).await {
+                    tracing::warn!(error = %e, "refreshing the open catalog failed");
+                }
+                app.caches()
+                    .opening
+                    .refreshing
+                    .store(false, std::sync::atomic::Ordering::Release);
+            });
+        }
+        return Ok(s.catalog);
     }
     let _one = cache.rebuilding.lock().await;
     let generation = app.caches().generation.current();
-    if let Some(c) = fresh(generation) {
-        return Ok(c);
+    let current = cache.snapshot.read().expect("snapshot lock").clone();
+    if let Some(s) = current.filter(|s| s.generation == generation) {
+        return Ok(s.catalog);
     }
+    let fingerprint = fingerprint(app).await?;
     let built = Arc::new(build(app).await?);
-    *cache.snapshot.write().expect("snapshot lock") =
-        Some((built.clone(), generation, Instant::now()));
+    *cache.snapshot.write().expect("snapshot lock") = Some(Snapshot {
+        catalog: built.clone(),
+        generation,
+        fingerprint,
+        built: Instant::now(),
+        checked: Instant::now(),
+    });
     Ok(built)
+}
+
+/// The longest a snapshot is kept while the fingerprint stays the same.
+pub const SNAPSHOT_MAX_AGE: Duration = Duration::from_secs(300);
+
+async fn fingerprint(app: &App) -> Result<Vec<i64>, ActionError> {
+    let mut tx = app.db().begin_read().await?;
+    let f = store::fingerprint(&mut tx).await;
+    tx.rollback().await?;
+    Ok(f?)
+}
+
+/// The background look past the TTL: rebuild if the store moved (or the snapshot is old),
+/// else only note that it was checked. A local change meanwhile wins.
+async fn revalidate(app: &App, generation: u64) -> Result<(), ActionError> {
+    let cache = &app.caches().opening;
+    let Some(old) = cache.snapshot.read().expect("snapshot lock").clone() else {
+        return Ok(());
+    };
+    let fingerprint = fingerprint(app).await?;
+    let fresh = if fingerprint == old.fingerprint && old.built.elapsed() < SNAPSHOT_MAX_AGE {
+        Snapshot {
+            checked: Instant::now(),
+            ..old
+        }
+    } else {
+        let _one = cache.rebuilding.lock().await;
+        Snapshot {
+            catalog: Arc::new(build(app).await?),
+            generation,
+            fingerprint,
+            built: Instant::now(),
+            checked: Instant::now(),
+        }
+    };
+    let mut slot = cache.snapshot.write().expect("snapshot lock");
+    if slot.as_ref().is_some_and(|s| s.generation == generation) {
+        *slot = Some(fresh);
+    }
+    Ok(())
 }
 
 async fn build(app: &App) -> Result<OpenCatalog, ActionError> {
@@ -367,7 +562,23 @@ async fn build(app: &App) -> Result<OpenCatalog, ActionError> {
             opened_at: rfc3339(row.opened_at),
             status: row.status.clone(),
         };
+        let ckan_org = orgs.get(&row.provider_org_id).map_or_else(
+            || row.provider_org_id.clone(),
+            |o| opening::org_name(&o.uscc),
+        );
+        let ckan_formats = OpenFormat::ALL
+            .iter()
+            .filter(|f| {
+                dataset
+                    .versions
+                    .iter()
+                    .any(|v| v.files.iter().any(|x| x.format == f.as_str()))
+            })
+            .map(|f| f.as_str().to_uppercase())
+            .collect();
         entries.push(Arc::new(Entry {
+            ckan_org,
+            ckan_formats,
             dataset,
             doc,
             view,
@@ -396,6 +607,8 @@ async fn build(app: &App) -> Result<OpenCatalog, ActionError> {
         orgs,
         theme_names,
         ckan_resources: Default::default(),
+        text_index: Default::default(),
+        ckan_json: Default::default(),
     })
 }
 
@@ -442,8 +655,12 @@ pub(crate) fn search_in(cat: &OpenCatalog, q: &OpenQuery) -> Result<OpenSearchPa
             .parse::<usize>()
             .map_err(|_| ActionError::BadRequest("invalid_cursor"))?,
     };
-    let terms: Vec<String> = blank(&q.q)
-        .map(|t| t.split_whitespace().map(str::to_lowercase).collect())
+    let terms: Vec<Term> = blank(&q.q)
+        .map(|t| {
+            t.split_whitespace()
+                .map(|w| Term::new(&w.to_lowercase()))
+                .collect()
+        })
         .unwrap_or_default();
     let filters: [Option<&str>; 5] = [
         blank(&q.theme),
@@ -455,7 +672,11 @@ pub(crate) fn search_in(cat: &OpenCatalog, q: &OpenQuery) -> Result<OpenSearchPa
     let mut facets: BTreeMap<&'static str, BTreeMap<String, usize>> =
         FACETS.iter().map(|f| (*f, BTreeMap::new())).collect();
     let mut hits: Vec<(u32, &Arc<Entry>)> = Vec::new();
-    for e in cat.open() {
+    let sets = cat.term_sets(&terms);
+    for (i, e) in cat.entries.iter().enumerate() {
+        if e.row.status != "open" || !sets.iter().all(|s| s[i]) {
+            continue;
+        }
         let Some(score) = e.score(&terms) else {
             continue;
         };

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 pub enum Query {
     /// `*:*` or an empty query.
     All,
-    /// A bare word or phrase: matched against the dataset's text.
+    /// A bare word or phrase, lower-cased: matched against the dataset's text.
     Text(String),
     Field(String, Value),
     Not(Box<Query>),
@@ -338,7 +338,7 @@ fn term(field: Option<&str>, text: &str, quoted: bool) -> Query {
         Value::Exact(text.to_owned())
     };
     match (field, value) {
-        (None, Value::Exact(t) | Value::Prefix(t)) => Query::Text(t),
+        (None, Value::Exact(t) | Value::Prefix(t)) => Query::Text(t.to_lowercase()),
         (None, _) => Query::All,
         (Some(f), v) => Query::Field(f.to_owned(), v),
     }
@@ -364,7 +364,7 @@ impl Query {
     pub fn matches(&self, d: &impl Document, now_ms: i64) -> bool {
         match self {
             Query::All => true,
-            Query::Text(t) => d.has_text(&t.to_lowercase()),
+            Query::Text(t) => d.has_text(t),
             Query::Not(q) => !q.matches(d, now_ms),
             Query::And(qs) => qs.iter().all(|q| q.matches(d, now_ms)),
             Query::Or(qs) => qs.iter().any(|q| q.matches(d, now_ms)),
@@ -381,7 +381,7 @@ impl Query {
         let mut out = Vec::new();
         fn walk(q: &Query, out: &mut Vec<String>) {
             match q {
-                Query::Text(t) => out.push(t.to_lowercase()),
+                Query::Text(t) => out.push(t.clone()),
                 Query::And(qs) | Query::Or(qs) => qs.iter().for_each(|q| walk(q, out)),
                 _ => {}
             }
@@ -493,10 +493,20 @@ pub fn parse_time(s: &str, now_ms: i64) -> Option<i64> {
 
 /// A time as CKAN writes its own: UTC, ISO 8601 without a zone, microseconds.
 pub fn ckan_time(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S%.6f")
-        .to_string()
+    use chrono::{Datelike, Timelike};
+    // Written by hand: a format string is parsed anew on every call, and a search page
+    // writes a few hundred of these.
+    let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond() / 1000
+    )
 }
 
 #[cfg(test)]

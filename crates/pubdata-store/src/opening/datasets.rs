@@ -252,6 +252,24 @@ pub async fn quality_scores(tx: &mut Tx) -> Result<Vec<(String, f64)>> {
         .fetch_all(c).await?))
 }
 
+/// What the open catalog is built from changes only if one of these figures moves: a cheap
+/// look (counts and latest changes of the open list, its files, the versions and entries of
+/// its resources, the units) before a costly rebuild.
+pub async fn fingerprint(tx: &mut Tx) -> Result<Vec<i64>> {
+    let row: (i64, i64, i64, i64, i64, i64, i64) = each!(tx, c => sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM open_datasets),
+                (SELECT COALESCE(MAX(updated_at), 0) FROM open_datasets),
+                (SELECT COUNT(*) FROM open_files),
+                (SELECT COALESCE(MAX(created_at), 0) FROM open_files),
+                (SELECT COUNT(*) FROM data_versions v
+                   JOIN open_datasets d ON d.resource_id = v.resource_id),
+                (SELECT COALESCE(MAX(r.updated_at), 0) FROM resources r
+                   JOIN open_datasets d ON d.resource_id = r.id),
+                (SELECT COALESCE(MAX(updated_at), 0) FROM orgs)")
+        .fetch_one(c).await?);
+    Ok(vec![row.0, row.1, row.2, row.3, row.4, row.5, row.6])
+}
+
 /// Each dataset's counts summed over all months.
 pub async fn stat_totals(tx: &mut Tx) -> Result<Vec<StatRow>> {
     Ok(each!(tx, c => sqlx::query_as(
