@@ -34,8 +34,19 @@ pub fn routes() -> Router<AppState> {
         .route("/api/", get(version))
 }
 
-async fn version() -> axum::Json<Value> {
-    axum::Json(json!({"version": 3}))
+async fn version() -> Response {
+    let mut res = axum::Json(json!({"version": 3})).into_response();
+    any_origin(&mut res);
+    res
+}
+
+/// Open data is read from any web page, as CKAN's API is with `ckan.cors.origin_allow_all`:
+/// no credentials ride along (a key is a header a page must set itself).
+pub(crate) fn any_origin(res: &mut Response) {
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
 }
 
 /// The key a CKAN client sends: `Authorization: <key>` (CKAN's own form, without `Bearer`),
@@ -74,12 +85,14 @@ impl Call {
             success: bool,
             result: T,
         }
-        axum::Json(Envelope {
+        let mut res = axum::Json(Envelope {
             help: &self.help,
             success: true,
             result,
         })
-        .into_response()
+        .into_response();
+        any_origin(&mut res);
+        res
     }
 
     /// An error in CKAN's shape: `__type` and `message`, or for a validation error the
@@ -146,6 +159,7 @@ impl Call {
             axum::Json(json!({"help": self.help, "success": false, "error": error})),
         )
             .into_response();
+        any_origin(&mut res);
         if let ActionError::TooManyRequests { retry_after, .. } = e
             && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
         {

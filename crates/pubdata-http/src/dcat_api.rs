@@ -26,7 +26,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn rdf(format: RdfFormat, body: Vec<u8>) -> Response {
-    ([(header::CONTENT_TYPE, format.content_type())], body).into_response()
+    let mut res = ([(header::CONTENT_TYPE, format.content_type())], body).into_response();
+    crate::ckan_api::any_origin(&mut res);
+    res
 }
 
 async fn catalog(

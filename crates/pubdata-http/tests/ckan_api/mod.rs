@@ -310,6 +310,15 @@ async fn the_action_api_answers_in_ckans_envelope_with_ckans_errors_over_get_and
         );
     }
 
+    // Any web page may read it.
+    let r = s
+        .client
+        .get(s.url("/api/3/action/package_list"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+
     // The envelope, with an absolute help URL.
     let (status, v) = s.ckan_get("package_show", &[("id", BUS_LINES)]).await;
     assert_eq!(status, StatusCode::OK, "{v}");
@@ -428,6 +437,25 @@ async fn the_action_api_answers_in_ckans_envelope_with_ckans_errors_over_get_and
     let (status, v) = s.ckan_get("group_show", &[("id", &first)]).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["result"]["is_organization"], false);
+    // Terms of one character, of Latin letters in any case, and ones that only two fields
+    // side by side would spell (the title's end, 信息, and the tags' start, 公交) find what the
+    // portal's own search finds: substrings of one field.
+    for (q, at_least) in [
+        ("线", 3),
+        ("公交 线路", 1),
+        ("息公", 0),
+        ("ic卡", 1),
+        ("停水", 1),
+    ] {
+        let (_, v) = s.ckan_get("package_search", &[("q", q)]).await;
+        let (_, portal) = s
+            .get_public(&format!("/api/v1/open/datasets?{}", encode(&[("q", q)])))
+            .await;
+        let portal: Value = serde_json::from_str(&portal).unwrap();
+        assert_eq!(v["result"]["count"], portal["total"], "{q}: {v}");
+        let n = v["result"]["count"].as_u64().unwrap();
+        assert!(n >= at_least && (at_least > 0 || n == 0), "{q}: {n}");
+    }
     let (_, v) = s.ckan_get("site_read", &[]).await;
     assert_eq!(v["result"], true);
     let (status, v) = s
