@@ -130,27 +130,18 @@ impl Probe {
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
+/// Percent-encodes a query parameter's value.
 fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
-/// CKAN's envelope says `"success":true` (last, in serde_json's key order: looked for from
-/// the end).
+/// CKAN's envelope says `"success":true`.
 fn success(body: &[u8]) -> bool {
-    body.windows(14).rev().any(|w| w == br#""success":true"#)
+    find(body, br#""success":true"#).is_some()
 }
 
 /// The cheap reading of an answer the clients make: CKAN's `"success":true`, and the first
