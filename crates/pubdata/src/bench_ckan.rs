@@ -19,7 +19,7 @@ use crate::bench_search::{Rng, UNITS, create_units, synthetic};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use pubdata_app::catalog::resources::row_for;
 use pubdata_app::opening::View;
-use pubdata_app::opening::proposals::{Review, ReviewedField};
+use pubdata_app::opening::proposals::stored_review;
 use pubdata_app::{App, Config, new_id, new_request_id};
 use pubdata_core::audit::Action;
 use pubdata_core::catalog::{OpenAttr, ResourceDoc, ResourceStatus};
@@ -301,40 +301,7 @@ fn open_rows(doc: &ResourceDoc, rng: &mut Rng, now: i64) -> Result<Option<OpenRo
         ),
         _ => (OpenAttr::Conditional, doc.open_condition.trim().to_owned()),
     };
-    let findings = Vec::new();
-    let stored_review = Review {
-        passed: r.passed,
-        findings,
-        data_version: m as i64,
-        sample_rows: r.sample_rows,
-        total_rows: 0,
-        quasi_identifiers: r.quasi_identifiers.clone(),
-        min_k: r.min_k,
-        k: r.k,
-        share_below_k: r.k.map(|_| 0.0),
-        fields: r
-            .fields
-            .iter()
-            .zip(&doc.fields)
-            .map(|(c, f)| {
-                let (treatment, mask) = match c.treatment {
-                    Treatment::Keep => ("keep", None),
-                    Treatment::Mask(m) => ("mask", Some(m.as_str().to_owned())),
-                    Treatment::Remove => ("remove", None),
-                };
-                ReviewedField {
-                    field: c.field.clone(),
-                    name: f.name.clone(),
-                    grade: c.grade,
-                    treatment: treatment.to_owned(),
-                    mask,
-                    named: c.named.map(str::to_owned),
-                    looks_like: c.looks_like.map(|(k, _)| k.to_owned()),
-                    looks_like_share: c.looks_like.map(|(_, s)| s),
-                }
-            })
-            .collect(),
-    };
+    let stored_review = stored_review(&r, Vec::new(), doc, m as i64, 0, None);
     let (fields, masks, row_filter) = view.to_json();
     let proposal = ProposalRow {
         id: new_id(),

@@ -338,12 +338,31 @@ pub(crate) async fn run_review(
         ReviewProblem::GroupTooSmall { share_below, .. } => Some(*share_below),
         _ => None,
     });
-    Ok(Review {
+    Ok(stored_review(
+        &r,
+        findings(&r, doc),
+        doc,
+        data_version,
+        total,
+        share_below_k,
+    ))
+}
+
+/// A review's result as the proposal stores it.
+pub fn stored_review(
+    r: &review::SecurityReview,
+    findings: Vec<Finding>,
+    doc: &ResourceDoc,
+    data_version: i64,
+    total_rows: usize,
+    share_below_k: Option<f64>,
+) -> Review {
+    Review {
         passed: r.passed,
-        findings: findings(&r, doc),
+        findings,
         data_version,
         sample_rows: r.sample_rows,
-        total_rows: total,
+        total_rows,
         quasi_identifiers: r.quasi_identifiers.clone(),
         min_k: r.min_k,
         k: r.k,
@@ -370,7 +389,7 @@ pub(crate) async fn run_review(
                 }
             })
             .collect(),
-    })
+    }
 }
 
 /// The latest published data version of a resource: (number, published_at).
