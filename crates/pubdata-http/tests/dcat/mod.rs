@@ -17,10 +17,12 @@ const SWIPES: &str = "3-09-001-0001";
 
 const DCAT: &str = "http://www.w3.org/ns/dcat#";
 
+/// The official DCAT-AP 3.0.1 shapes, copied unchanged from `../shared/data/dcat-ap-3.0.1`
+/// (a clean clone has only itself).
 fn shapes_dir() -> PathBuf {
     let dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/dcat-ap-3.0.1"
+        "/testdata/dcat-ap-3.0.1"
     ));
     assert!(dir.join("shapes.ttl").is_file(), "{}", dir.display());
     dir
