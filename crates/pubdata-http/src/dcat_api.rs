@@ -13,6 +13,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pubdata_app::ActionError;
+use pubdata_app::opening::ckan::{self, CkanRequest, CkanResult};
 use pubdata_app::opening::dcat::{self, CatalogQuery, RdfFormat};
 
 type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
@@ -23,6 +24,56 @@ pub fn routes() -> Router<AppState> {
         .route("/catalog.jsonld", get(catalog_jsonld))
         // The router cannot match a suffix after a parameter: the handler splits it.
         .route("/dataset/{file}", get(dataset))
+        .route("/organization/{name}", get(organization))
+        .route("/group/{name}", get(group))
+}
+
+/// A publisher's IRI in the catalog (CKAN's organization address) sees the unit's page on
+/// the portal.
+async fn organization(
+    State(s): State<AppState>,
+    c: Caller,
+    site: SiteUrl,
+    Path(name): Path<String>,
+) -> Result<Response, Problem> {
+    let req = CkanRequest::OrganizationShow {
+        id: name,
+        include_datasets: false,
+    };
+    match ckan::ckan_action(&s.app, &c.actor, &site.0, req).await {
+        Ok(CkanResult::Group(g)) => Ok(see_other(&format!(
+            "/open/orgs/{}",
+            form_urlencoded::byte_serialize(g.id.as_bytes()).collect::<String>()
+        ))),
+        Ok(_) => Err(c.problem(ActionError::NotFound("organization_not_found"))),
+        Err(e) => Err(c.problem(e)),
+    }
+}
+
+/// A theme's IRI in the catalog (CKAN's group address) sees the portal's search by theme.
+async fn group(
+    State(s): State<AppState>,
+    c: Caller,
+    site: SiteUrl,
+    Path(name): Path<String>,
+) -> Result<Response, Problem> {
+    let req = CkanRequest::GroupShow {
+        id: name,
+        include_datasets: false,
+    };
+    match ckan::ckan_action(&s.app, &c.actor, &site.0, req).await {
+        Ok(CkanResult::Group(g)) => Ok(see_other(&format!(
+            "/open/datasets?theme={}",
+            form_urlencoded::byte_serialize(g.title.as_bytes()).collect::<String>()
+        ))),
+        Ok(_) => Err(c.problem(ActionError::NotFound("group_not_found"))),
+        Err(e) => Err(c.problem(e)),
+    }
+}
+
+/// 303 to a path made of URL-safe characters.
+fn see_other(to: &str) -> Response {
+    axum::response::Redirect::to(to).into_response()
 }
 
 fn rdf(format: RdfFormat, body: Vec<u8>) -> Response {
@@ -77,8 +128,7 @@ async fn dataset(
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
     if !file.is_empty() && url_safe(&file) {
-        let to = format!("/open/datasets/{file}");
-        return Ok(axum::response::Redirect::to(&to).into_response());
+        return Ok(see_other(&format!("/open/datasets/{file}")));
     }
     let (name, format) = file
         .rsplit_once('.')

@@ -906,7 +906,7 @@ pub const ENDPOINTS: &[(&str, &str, &str, &str, u16)] = &[
     (
         "get",
         "/dataset/{name}.ttl",
-        "One open dataset as DCAT-AP 3 with its distributions; also /dataset/{name}.jsonld. Error dataset_not_found (404)",
+        "One open dataset as DCAT-AP 3 with its distributions; also /dataset/{name}.jsonld. Error dataset_not_found (404). The catalog's IRIs dereference: /dataset/{name}, /organization/{name} and /group/{name} answer 303 to the portal's dataset page, unit page and search by theme",
         "anyone",
         200,
     ),

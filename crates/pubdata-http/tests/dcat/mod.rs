@@ -413,6 +413,37 @@ async fn one_dataset_is_described_alone_and_missing_or_closed_ones_are_not_found
         r.headers()["location"].to_str().unwrap(),
         format!("/open/datasets/{NOTICES}")
     );
+    // So do a publisher's and a theme's: the unit's page, the search by theme.
+    let (_, v) = s
+        .get_public(&format!("/api/3/action/package_show?id={NOTICES}"))
+        .await;
+    let v: Value = serde_json::from_str(&v).unwrap();
+    let (org, org_id) = (
+        v["result"]["organization"]["name"].as_str().unwrap(),
+        v["result"]["organization"]["id"].as_str().unwrap(),
+    );
+    let theme = v["result"]["groups"][0]["name"].as_str().unwrap();
+    for (path, to) in [
+        (
+            format!("/organization/{org}"),
+            format!("/open/orgs/{org_id}"),
+        ),
+        (
+            format!("/group/{theme}"),
+            "/open/datasets?theme=".to_owned(),
+        ),
+    ] {
+        let r = s.client.get(s.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+        let at = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(at.starts_with(&to), "{path} → {at}");
+        let page = s.client.get(s.url(&at)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{at}");
+    }
+    assert_eq!(
+        s.problem("/organization/nobody").await,
+        (StatusCode::NOT_FOUND, "organization_not_found".to_owned())
+    );
 
     // The authority closes a dataset: it leaves the export at once.
     let admin = s.token("admin", "write").await;
