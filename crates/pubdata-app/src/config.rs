@@ -14,6 +14,9 @@ pub struct Config {
     pub files_url: Option<String>,
     /// The largest file a batch may be uploaded as.
     pub max_upload_bytes: u64,
+    /// How long the open catalog in memory is served before the store is looked at again
+    /// for another instance's changes (this instance's own are seen at once).
+    pub open_catalog_refresh: std::time::Duration,
 }
 
 /// 1 GiB: the size the streaming readers are built for; a bigger load is split or pulled.
@@ -74,6 +77,7 @@ impl Config {
             audit: AuditConfig::default(),
             files_url: None,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            open_catalog_refresh: crate::opening::datasets::SNAPSHOT_TTL,
         }
     }
 }

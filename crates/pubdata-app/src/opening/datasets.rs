@@ -3,7 +3,7 @@
 //! The catalog is small beside the records (Jinan: 2,309 datasets) and read on every portal
 //! page, so it is kept in memory: one snapshot of every open dataset with its versions, files
 //! and facets, rebuilt when an action that changes it bumps the generation (an approval, a
-//! closing, a new version, a catalog change) and at least every [`SNAPSHOT_TTL`] (another
+//! closing, a new version, a catalog change), and looked at again every [`SNAPSHOT_TTL`] (another
 //! instance's change). A search is a scan of the snapshot: exact substring matching, which
 //! is what a two-character Chinese query needs, with facet counts in the same pass.
 
@@ -21,8 +21,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-/// How long a snapshot is served before its fingerprint is looked at again (bounds another
-/// instance's lag).
+/// How long a snapshot is served, by default, before its fingerprint is looked at again
+/// (bounds another instance's lag; `Config::open_catalog_refresh`).
 pub const SNAPSHOT_TTL: Duration = Duration::from_secs(10);
 
 /// The facets of the open catalog, in the order the portal shows them.
@@ -313,7 +313,7 @@ pub struct OpeningCache {
 }
 
 /// The open catalog as of now. A change made through this instance (the generation moved)
-/// is rebuilt before answering, so its author sees it at once. Past [`SNAPSHOT_TTL`] (another
+/// is rebuilt before answering, so its author sees it at once. Past its refresh time (another
 /// instance's changes) the snapshot in hand is served while one background task looks at
 /// the store's fingerprint and rebuilds only if it moved — no reader waits on a rebuild,
 /// which takes about a second at 10,000 datasets. Every [`SNAPSHOT_MAX_AGE`] it is rebuilt
@@ -323,7 +323,7 @@ pub(crate) async fn catalog(app: &App) -> Result<Arc<OpenCatalog>, ActionError> 
     let generation = app.caches().generation.current();
     let current = cache.snapshot.read().expect("snapshot lock").clone();
     if let Some(s) = current.filter(|s| s.generation == generation) {
-        if s.checked.elapsed() >= SNAPSHOT_TTL
+        if s.checked.elapsed() >= app.config().open_catalog_refresh
             && !cache
                 .refreshing
                 .swap(true, std::sync::atomic::Ordering::AcqRel)

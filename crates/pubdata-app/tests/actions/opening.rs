@@ -460,6 +460,63 @@ async fn a_visitor_finds_the_bus_lines_by_two_characters_previews_and_downloads_
     }
 }
 
+/// Another instance on the same database closes a dataset: this one keeps serving its
+/// catalog (no reader waits on a rebuild), and past the refresh time a background look at
+/// the store sees the change and rebuilds.
+#[tokio::test]
+async fn another_instances_closing_reaches_this_ones_catalog_after_its_refresh_time() {
+    let refresh = std::time::Duration::from_millis(300);
+    for t in apps_with(|c| c.open_catalog_refresh = refresh).await {
+        let app = &t.app;
+        let city = open_city(app).await;
+        let visitor = anonymous();
+        let names = |app: &App| {
+            let app = app.clone();
+            let visitor = visitor.clone();
+            async move {
+                let page = datasets::search_open_data(&app, &visitor, OpenQuery::default())
+                    .await
+                    .unwrap();
+                page.items.into_iter().map(|d| d.name).collect::<Vec<_>>()
+            }
+        };
+        assert!(names(app).await.contains(&city.lines_name), "{}", t.backend);
+
+        let other = App::open(app.config().clone()).await.unwrap();
+        datasets::close_open_dataset(
+            &other,
+            &city.admin,
+            &city.lines_name,
+            CloseInput {
+                reason: "线路调整中".into(),
+            },
+        )
+        .await
+        .unwrap();
+        // Within the refresh time this instance has no reason to look.
+        assert!(names(app).await.contains(&city.lines_name), "{}", t.backend);
+        tokio::time::sleep(refresh).await;
+        let started = std::time::Instant::now();
+        let mut seen = false;
+        while started.elapsed() < std::time::Duration::from_secs(10) {
+            if !names(app).await.contains(&city.lines_name) {
+                seen = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(
+            seen,
+            "{}: the closing never reached the other instance",
+            t.backend
+        );
+        // Nothing moved since: the next look keeps the snapshot.
+        let first = names(app).await;
+        tokio::time::sleep(refresh).await;
+        assert_eq!(names(app).await, first, "{}", t.backend);
+    }
+}
+
 fn rows_of(v: Value) -> Vec<serde_json::Map<String, Value>> {
     rows(v)
 }
