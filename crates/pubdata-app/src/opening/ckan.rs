@@ -440,7 +440,7 @@ fn answer(ctx: &Ctx, req: CkanRequest) -> Result<CkanResult, ActionError> {
             let (theme, mut g) = cat
                 .theme_names
                 .iter()
-                .map(|(theme, name)| (theme.clone(), group(ctx, theme, name)))
+                .map(|(theme, name)| (theme.clone(), group(theme, name)))
                 .find(|(_, g)| g.id == id || g.name == id)
                 .ok_or(not_found("group_not_found"))?;
             g.package_count = Some(cat.open().filter(|e| e.dataset.theme == theme).count());
@@ -607,7 +607,7 @@ fn package(ctx: &Ctx, e: &Entry) -> Package {
     let theme = cat
         .theme_names
         .get(&d.theme)
-        .map(|name| group(ctx, &d.theme, name));
+        .map(|name| group(&d.theme, name));
     let mut extras = vec![
         Extra {
             key: "identifier",
@@ -713,7 +713,7 @@ fn organization(ctx: &Ctx, org_id: &str) -> Group {
     }
 }
 
-fn group(_ctx: &Ctx, theme: &str, name: &str) -> Group {
+fn group(theme: &str, name: &str) -> Group {
     Group {
         id: stable_id("theme", theme),
         name: name.to_owned(),
@@ -759,7 +759,7 @@ fn groups(ctx: &Ctx) -> Vec<Group> {
         .theme_names
         .iter()
         .map(|(theme, name)| {
-            let mut g = group(ctx, theme, name);
+            let mut g = group(theme, name);
             g.package_count = Some(counts.get(theme.as_str()).copied().unwrap_or(0));
             g.num_followers = Some(0);
             g
