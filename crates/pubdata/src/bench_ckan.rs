@@ -600,6 +600,7 @@ async fn load(
 ) -> Result<()> {
     // The API sees every dataset (this also builds the catalog's snapshot).
     let path = "/api/3/action/package_search?rows=0";
+    let before_snapshot = resident_mb();
     let t = Instant::now();
     let (status, body) = get(addr, path).await?;
     let first = t.elapsed();
@@ -618,6 +619,7 @@ async fn load(
         again.as_secs_f64() * 1e3
     );
 
+    let after_snapshot = resident_mb();
     // Each query once, parsed in full: a success, facets, hits where a city has them, and the
     // clients' cheap reading agrees.
     let paths: Vec<String> = PROBES.iter().map(|p| p.path(&seeded.org_names)).collect();
@@ -675,6 +677,16 @@ async fn load(
         shown["name"]
     );
     let show_size = body.len();
+
+    let after_probes = resident_mb();
+    // Absolute figures: memory freed by the build is reused by what follows, so differences
+    // would not say what the snapshot or the index keep.
+    if let (Some(a), Some(b), Some(c)) = (before_snapshot, after_snapshot, after_probes) {
+        println!(
+            "  resident memory: {a:.0} MB after seeding, {b:.0} MB once the snapshot is built, \
+             {c:.0} MB after the first searches (character index, package dicts)"
+        );
+    }
 
     // One client, one call at a time: what each call costs the server without queueing.
     let alone = alone(addr, &paths, &show_path).await?;
@@ -829,4 +841,11 @@ async fn load(
         "{refused} answers were not successes: the figures above measure errors"
     );
     Ok(())
+}
+
+/// This process's resident memory in MB (Linux; None elsewhere).
+fn resident_mb() -> Option<f64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: f64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096.0 / 1e6)
 }
