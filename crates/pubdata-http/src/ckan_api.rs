@@ -222,14 +222,13 @@ async fn action(
     let req = match request(&name, &p) {
         Ok(Some(r)) => r,
         Ok(None) => {
-            let e = pubdata_app::action::record_rejected_request(
+            pubdata_app::action::record_rejected_request(
                 &s.app,
                 &actor,
                 &target,
                 ActionError::BadRequest("unknown_ckan_action"),
             )
             .await;
-            let _ = e;
             let body = json!({
                 "help": call.help,
                 "success": false,

@@ -895,6 +895,9 @@ const SEARCH_FIELDS: &[&str] = &[
 
 impl Document for Doc<'_> {
     fn values(&self, field: &str) -> Values<'_> {
+        if let Some(vs) = self.facet(field) {
+            return Values::Texts(vs.into_iter().map(Cow::Borrowed).collect());
+        }
         let d = &self.e.dataset;
         let one = |s: &str| Values::Texts(vec![Cow::Owned(s.to_owned())]);
         match field {
@@ -902,25 +905,6 @@ impl Document for Doc<'_> {
             "name" => Values::Texts(vec![Cow::Borrowed(d.name.as_str())]),
             "title" => Values::Texts(vec![Cow::Borrowed(d.title.as_str())]),
             "notes" => Values::Texts(vec![Cow::Borrowed(d.summary.as_str())]),
-            "organization" => Values::Texts(vec![Cow::Borrowed(self.e.ckan_org.as_str())]),
-            "owner_org" => Values::Texts(vec![Cow::Borrowed(d.provider_org_id.as_str())]),
-            "groups" => Values::Texts(
-                self.cat
-                    .theme_names
-                    .get(&d.theme)
-                    .map(|n| Cow::Borrowed(n.as_str()))
-                    .into_iter()
-                    .collect(),
-            ),
-            "tags" => Values::Texts(d.tags.iter().map(|t| Cow::Borrowed(t.as_str())).collect()),
-            "res_format" => Values::Texts(
-                self.e
-                    .ckan_formats
-                    .iter()
-                    .map(|f| Cow::Borrowed(f.as_str()))
-                    .collect(),
-            ),
-            "license_id" => Values::Texts(vec![Cow::Borrowed(d.licence.as_str())]),
             "metadata_modified" => Values::Time(self.e.updated_ms),
             "metadata_created" => Values::Time(self.e.row.opened_at),
             "state" => one("active"),
@@ -935,8 +919,6 @@ impl Document for Doc<'_> {
                 .to_string()),
             "num_tags" => one(&d.tags.len().to_string()),
             "identifier" => Values::Texts(vec![Cow::Borrowed(d.resource_code.as_str())]),
-            "open_attr" => one(d.open_attr.as_str()),
-            "update_cycle" => one(d.update_cycle.as_str()),
             "res_name" => Values::Texts(
                 d.versions
                     .iter()
@@ -1063,12 +1045,12 @@ fn search(ctx: &Ctx, s: &PackageSearch) -> Result<SearchResult, ActionError> {
         .unwrap_or(DEFAULT_SORT);
     let sort = parse_sort(sort_text)?;
     // Every free-text term of q and fq gets its searcher once; q's rank the hits.
-    let ranked: Vec<Term> = q.text_terms().iter().map(|t| Term::new(t)).collect();
     let mut terms: Vec<Term> = fqs
         .iter()
         .flat_map(|f| f.text_terms())
         .map(|t| Term::new(&t))
         .collect();
+    let from_q = terms.len();
     terms.extend(q.text_terms().iter().map(|t| Term::new(t)));
     let facet_fields: Vec<&str> = if s.facet {
         s.facet_fields.iter().map(String::as_str).collect()
@@ -1097,7 +1079,7 @@ fn search(ctx: &Ctx, s: &PackageSearch) -> Result<SearchResult, ActionError> {
                 *counts[i].entry(v).or_default() += 1;
             }
         }
-        hits.push((e.score(&ranked).unwrap_or(0), e));
+        hits.push((e.score(&terms[from_q..]).unwrap_or(0), e));
     }
     hits.sort_by(|a, b| {
         for (key, desc) in &sort {

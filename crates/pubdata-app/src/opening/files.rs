@@ -18,7 +18,7 @@ use pubdata_core::audit::{Action, Target};
 use pubdata_core::catalog::ResourceDoc;
 use pubdata_core::opening::OpenFormat;
 use pubdata_core::policy::{self, OpenChannel, OpenCheck, Permit};
-use pubdata_store::aggregation::{records, versions};
+use pubdata_store::aggregation::versions;
 use pubdata_store::opening::datasets::{self as store, DatasetRow, OpenFileRow, Use};
 use std::collections::HashSet;
 
@@ -109,6 +109,9 @@ pub(crate) async fn after_publish(app: &App, resource_id: &str) {
     }
 }
 
+/// Rows handed to the file writers at a time.
+const WRITE_BATCH: usize = 10_000;
+
 /// Writes the three files of one version and records them.
 async fn write_version(
     app: &App,
@@ -137,62 +140,49 @@ async fn write_version(
         .join(format!("open-{}", new_id()));
     std::fs::create_dir_all(&dir).map_err(ActionError::unexpected)?;
     let stem = format!("{}-v{number}", d.name);
-    let mut tx = app.db().begin_read().await?;
     let result: Result<(Vec<crate::aggregation::export::WrittenFile>, i64), ActionError> = async {
-        let table = records::get_table(&mut tx, &d.resource_id)
-            .await?
-            .ok_or(ActionError::Conflict("no_records"))?;
-        let positions: Vec<Option<usize>> = doc
-            .fields
-            .iter()
-            .map(|f| table.columns.iter().position(|c| c.code == f.code))
-            .collect();
         let mut writer = VersionWriter::create(&dir, &stem, columns)
             .and_then(|w| w.with_json(&dir, &stem))
             .map_err(ActionError::unexpected)?;
-        let mut after: Option<String> = None;
         let mut rows = 0i64;
-        loop {
-            let page = records::scan(
-                &mut tx,
-                &table,
-                Some(published_at),
-                after.as_deref(),
-                10_000,
-            )
-            .await?;
-            let Some((last, _)) = page.last() else { break };
-            after = Some(last.clone());
-            let mut out = Vec::with_capacity(page.len());
-            for (_, cells) in page {
-                let full: Vec<Cell> = positions
-                    .iter()
-                    .map(|p| p.map_or(Cell::Null, |p| cells[p].clone()))
-                    .collect();
-                let texts: Vec<Option<String>> = full
-                    .iter()
-                    .map(|c| (!c.is_null()).then(|| c.to_text()))
-                    .collect();
-                if !view.keeps(doc, &texts) {
-                    continue;
-                }
+        let mut out: Vec<Vec<Cell>> = Vec::with_capacity(WRITE_BATCH);
+        let mut failed = None;
+        let mut flush = |out: &mut Vec<Vec<Cell>>| match writer.write_rows(out) {
+            Ok(()) => {
+                rows += out.len() as i64;
+                out.clear();
+                true
+            }
+            Err(e) => {
+                failed = Some(ActionError::unexpected(e));
+                false
+            }
+        };
+        let found =
+            super::records::scan_view(app, &d.resource_id, doc, view, published_at, |full, _| {
                 out.push(
                     cols.iter()
                         .map(|(i, _, mask)| match (mask, &full[*i]) {
                             (_, Cell::Null) | (None, _) => full[*i].clone(),
                             (Some(m), c) => Cell::Text(m.apply(&c.to_text())),
                         })
-                        .collect::<Vec<_>>(),
+                        .collect(),
                 );
-            }
-            rows += out.len() as i64;
-            writer.write_rows(&out).map_err(ActionError::unexpected)?;
-            tokio::task::yield_now().await;
+                out.len() < WRITE_BATCH || flush(&mut out)
+            })
+            .await?;
+        if !found {
+            return Err(ActionError::Conflict("no_records"));
+        }
+        if !out.is_empty() {
+            flush(&mut out);
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         Ok((writer.finish().map_err(ActionError::unexpected)?, rows))
     }
     .await;
-    tx.rollback().await?;
     let (files, rows) = match result {
         Ok(r) => r,
         Err(e) => {

@@ -5,6 +5,7 @@
 //! Pages go by position, not by record key: a key can be a masked value (an ID number), and
 //! a cursor must not carry what the page masks.
 
+use super::View;
 use super::datasets::Entry;
 use crate::action::Audited;
 use crate::{ActionError, App, now_ms};
@@ -12,6 +13,7 @@ use pubdata_core::Actor;
 use pubdata_core::aggregation::Cell;
 use pubdata_core::audit::{Action, Target};
 use pubdata_core::catalog::OpenAttr;
+use pubdata_core::catalog::ResourceDoc;
 use pubdata_core::masking::Mask;
 use pubdata_core::policy::{self, OpenChannel, OpenCheck};
 use pubdata_store::aggregation::records;
@@ -208,22 +210,23 @@ pub(crate) fn opened_value(cell: &Cell, mask: Option<Mask>) -> serde_json::Value
     }
 }
 
-/// Runs `each` over the records of the version published at `published_at` as the opening
-/// keeps them (the view's rows, in key order), each with its cells in the resource's field
-/// order and their texts; `each` answers false to stop.
-pub(crate) async fn scan_version(
+/// Runs `each` over the records of the version published at `published_at` as `view` keeps
+/// them (its rows, in key order), each with its cells in the resource's field order and their
+/// texts; `each` answers false to stop. Answers false when the resource has no records table.
+pub(crate) async fn scan_view(
     app: &App,
-    e: &Entry,
+    resource_id: &str,
+    doc: &ResourceDoc,
+    view: &View,
     published_at: i64,
     mut each: impl FnMut(Vec<Cell>, Vec<Option<String>>) -> bool,
-) -> Result<(), ActionError> {
+) -> Result<bool, ActionError> {
     let mut tx = app.db().begin_read().await?;
     let read = async {
-        let table = records::get_table(&mut tx, &e.row.resource_id)
-            .await?
-            .ok_or(ActionError::NotFound("no_open_version"))?;
-        let positions: Vec<Option<usize>> = e
-            .doc
+        let Some(table) = records::get_table(&mut tx, resource_id).await? else {
+            return Ok(false);
+        };
+        let positions: Vec<Option<usize>> = doc
             .fields
             .iter()
             .map(|f| table.columns.iter().position(|c| c.code == f.code))
@@ -233,7 +236,7 @@ pub(crate) async fn scan_version(
             let page =
                 records::scan(&mut tx, &table, Some(published_at), after.as_deref(), 5_000).await?;
             let Some((last, _)) = page.last() else {
-                return Ok(());
+                return Ok(true);
             };
             after = Some(last.clone());
             for (_, cells) in page {
@@ -245,15 +248,32 @@ pub(crate) async fn scan_version(
                     .iter()
                     .map(|c| (!c.is_null()).then(|| c.to_text()))
                     .collect();
-                if e.view.keeps(&e.doc, &texts) && !each(full, texts) {
-                    return Ok(());
+                if view.keeps(doc, &texts) && !each(full, texts) {
+                    return Ok(true);
                 }
             }
+            // A long scan lets the other tasks of this thread run between pages.
+            tokio::task::yield_now().await;
         }
     }
     .await;
     tx.rollback().await?;
     read
+}
+
+/// [`scan_view`] over an open dataset's version; a resource without records is
+/// `no_open_version`.
+pub(crate) async fn scan_version(
+    app: &App,
+    e: &Entry,
+    published_at: i64,
+    each: impl FnMut(Vec<Cell>, Vec<Option<String>>) -> bool,
+) -> Result<(), ActionError> {
+    if scan_view(app, &e.row.resource_id, &e.doc, &e.view, published_at, each).await? {
+        Ok(())
+    } else {
+        Err(ActionError::NotFound("no_open_version"))
+    }
 }
 
 /// The columns filters name, with their values: only opened fields, and never a masked one
